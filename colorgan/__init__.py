@@ -1,0 +1,3 @@
+"""colorgan: automatic image colorization with conditional GANs and classic baselines."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,95 @@
+"""Batched sRGB <-> CIE Lab (D65) in torch, and the one normalization of (L, ab) the models see.
+
+The formulas follow scikit-image's ``rgb2lab`` / ``lab2rgb`` (same matrices, white point and
+linear segments), so results agree with the classic per-image path to float32 precision. All
+functions take channel-first batches ``(B, 3, H, W)`` and run on whatever device the batch is on.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+# pix2pix's constants: L in [0, 100] -> [-1, 1]; ab in about [-110, 110] -> [-1, 1].
+L_SCALE = 50.0
+AB_SCALE = 110.0
+
+# sRGB (linear) -> XYZ, D65; identical to skimage.color.colorconv.xyz_from_rgb.
+_XYZ_FROM_RGB = torch.tensor(
+    [
+        [0.412453, 0.357580, 0.180423],
+        [0.212671, 0.715160, 0.072169],
+        [0.019334, 0.119193, 0.950227],
+    ],
+    dtype=torch.float64,
+)
+_RGB_FROM_XYZ = torch.linalg.inv(_XYZ_FROM_RGB)
+_WHITE_D65 = (0.95047, 1.0, 1.08883)  # skimage's illuminant "D65", observer "2"
+_EPS = 0.008856  # (6/29)^3 as skimage rounds it
+_KAPPA = 7.787
+
+
+def _mix(x: Tensor, matrix: Tensor) -> Tensor:
+    """Apply a 3x3 colour matrix over the channel axis of ``(B, 3, H, W)``."""
+    return torch.einsum("ij,bjhw->bihw", matrix.to(x), x)
+
+
+def _white(x: Tensor) -> Tensor:
+    return torch.tensor(_WHITE_D65, dtype=x.dtype, device=x.device).view(1, 3, 1, 1)
+
+
+@torch.autocast("cuda", enabled=False)
+@torch.autocast("cpu", enabled=False)
+def rgb_to_lab(rgb: Tensor) -> Tensor:
+    """sRGB in [0, 1] ``(B, 3, H, W)`` -> Lab with L in [0, 100], a and b in about [-128, 127]."""
+    rgb = rgb.float().clamp(0.0, 1.0)
+    linear = torch.where(rgb > 0.04045, ((rgb + 0.055) / 1.055).pow(2.4), rgb / 12.92)
+    xyz = _mix(linear, _XYZ_FROM_RGB) / _white(linear)
+    f = torch.where(xyz > _EPS, xyz.clamp_min(_EPS).pow(1.0 / 3.0), _KAPPA * xyz + 16.0 / 116.0)
+    fx, fy, fz = f.unbind(dim=1)
+    L = 116.0 * fy - 16.0
+    a = 500.0 * (fx - fy)
+    b = 200.0 * (fy - fz)
+    return torch.stack([L, a, b], dim=1)
+
+
+@torch.autocast("cuda", enabled=False)
+@torch.autocast("cpu", enabled=False)
+def lab_to_rgb(lab: Tensor) -> Tensor:
+    """Lab ``(B, 3, H, W)`` -> sRGB clipped to [0, 1].
+
+    Safe on any Lab a generator can produce: out-of-gamut colours are clipped like skimage does
+    (negative Z to 0, then RGB to [0, 1]) and no NaN can appear.
+    """
+    lab = lab.float()
+    L, a, b = lab.unbind(dim=1)
+    fy = (L + 16.0) / 116.0
+    f = torch.stack([fy + a / 500.0, fy, (fy - b / 200.0).clamp_min(0.0)], dim=1)
+    xyz = torch.where(f > 0.2068966, f.pow(3), (f - 16.0 / 116.0) / _KAPPA) * _white(lab)
+    linear = _mix(xyz, _RGB_FROM_XYZ)
+    srgb = torch.where(
+        linear > 0.0031308, 1.055 * linear.clamp_min(0.0031308).pow(1.0 / 2.4) - 0.055, 12.92 * linear
+    )
+    return srgb.clamp(0.0, 1.0)
+
+
+def rgb_to_L_ab(rgb: Tensor, ab_scale: float = AB_SCALE) -> tuple[Tensor, Tensor]:
+    """RGB batch (uint8 in [0, 255] or float in [0, 1]) -> normalized ``L (B,1,H,W)``, ``ab (B,2,H,W)``.
+
+    ``L / 50 - 1`` and ``ab / ab_scale`` (110 by default; some baselines trained with 128 or 127).
+    """
+    if rgb.dtype == torch.uint8:
+        rgb = rgb.float() / 255.0
+    lab = rgb_to_lab(rgb)
+    return lab[:, :1] / L_SCALE - 1.0, lab[:, 1:] / ab_scale
+
+
+def L_ab_to_rgb(L: Tensor, ab: Tensor, ab_scale: float = AB_SCALE) -> Tensor:
+    """Normalized ``L (B,1,H,W)`` and ``ab (B,2,H,W)`` -> sRGB in [0, 1] ``(B, 3, H, W)``."""
+    lab = torch.cat([(L.float() + 1.0) * L_SCALE, ab.float() * ab_scale], dim=1)
+    return lab_to_rgb(lab)
+
+
+def gray_rgb(L: Tensor) -> Tensor:
+    """The gray image of a normalized L (ab = 0), as sRGB in [0, 1]: the trivial baseline."""
+    return L_ab_to_rgb(L, torch.zeros_like(L).expand(-1, 2, -1, -1))

@@ -1,0 +1,5 @@
+"""Data: image files -> batches of RGB uint8; Lab conversion happens later, batched, on the device."""
+
+from colorgan.data.datamodule import ColorizationDataModule, FolderDataModule, SampleDataModule
+
+__all__ = ["ColorizationDataModule", "FolderDataModule", "SampleDataModule"]

@@ -1,0 +1,97 @@
+"""LightningDataModules: a folder of your photos, or the sample photos scikit-image ships."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytorch_lightning as pl
+import torch
+from torch.utils.data import DataLoader
+
+from colorgan.data.datasets import ImageFileDataset
+from colorgan.data.images import find_images
+from colorgan.data.samples import sample_photos
+from colorgan.data.split import split_files
+from colorgan.data.transforms import train_transform, val_transform
+
+log = logging.getLogger(__name__)
+
+
+class ColorizationDataModule(pl.LightningDataModule):
+    """Batches of ``{"rgb": uint8 (B, 3, S, S), "path": [str]}`` from a train and a val file list.
+
+    ``batch_size`` is per device: under DDP the global batch is ``batch_size * world_size``.
+    Subclasses say where the files come from (``list_files``).
+    """
+
+    def __init__(
+        self,
+        image_size: int = 256,
+        batch_size: int = 16,
+        num_workers: int = 2,
+        pin_memory: bool | None = None,
+        repeat: int = 1,
+        min_scale: float = 0.25,
+    ):
+        super().__init__()
+        self.image_size = image_size
+        self.batch_size = batch_size
+        self.num_workers = num_workers
+        self.pin_memory = torch.cuda.is_available() if pin_memory is None else pin_memory
+        self.repeat = repeat
+        self.min_scale = min_scale
+        self.train_files: list[Path] = []
+        self.val_files: list[Path] = []
+
+    def list_files(self) -> tuple[list[Path], list[Path]]:
+        raise NotImplementedError
+
+    def setup(self, stage: str | None = None) -> None:
+        if not self.train_files:
+            self.train_files, self.val_files = self.list_files()
+            log.info("data: %d train / %d val images", len(self.train_files), len(self.val_files))
+
+    def _loader(self, dataset: ImageFileDataset, train: bool) -> DataLoader:
+        return DataLoader(
+            dataset,
+            batch_size=self.batch_size,
+            shuffle=train,
+            drop_last=train and len(dataset) >= self.batch_size,  # BatchNorm cannot train on 1 image
+            num_workers=self.num_workers,
+            pin_memory=self.pin_memory,
+            persistent_workers=self.num_workers > 0,
+        )
+
+    def train_dataloader(self) -> DataLoader:
+        transform = train_transform(self.image_size, self.min_scale)
+        return self._loader(ImageFileDataset(self.train_files, transform, self.repeat), train=True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader(ImageFileDataset(self.val_files, val_transform(self.image_size)), train=False)
+
+    def test_dataloader(self) -> DataLoader:
+        return self.val_dataloader()
+
+
+class FolderDataModule(ColorizationDataModule):
+    """Every image below ``root`` (recursive), split by a stable hash of the relative path."""
+
+    def __init__(self, root: str, val_fraction: float = 0.05, split_seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        if root is None:
+            raise ValueError("data=folder needs data.root=/path/to/photos")
+        self.root = Path(root).expanduser()
+        self.val_fraction = val_fraction
+        self.split_seed = split_seed
+
+    def list_files(self) -> tuple[list[Path], list[Path]]:
+        files = find_images(self.root)
+        return split_files(files, self.root, self.val_fraction, self.split_seed)
+
+
+class SampleDataModule(ColorizationDataModule):
+    """The real colour photographs bundled with scikit-image: no download, a fixed split."""
+
+    def list_files(self) -> tuple[list[Path], list[Path]]:
+        return sample_photos()

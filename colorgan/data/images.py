@@ -1,0 +1,61 @@
+"""Reading image files of any mode Pillow knows into upright RGB, and finding them in folders."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps
+
+log = logging.getLogger(__name__)
+
+IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
+_ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
+_HIGH_DEPTH_MODES = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
+
+
+def find_images(root: str | Path) -> list[Path]:
+    """All image files below ``root`` (recursive, by extension, case-insensitive), sorted."""
+    root = Path(root).expanduser()
+    if not root.is_dir():
+        raise FileNotFoundError(f"image folder does not exist or is not a folder: {root}")
+    files = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file())
+    if not files:
+        exts = ", ".join(sorted(IMAGE_EXTENSIONS))
+        raise FileNotFoundError(f"no image files ({exts}) found below {root}")
+    return files
+
+
+def _to_8bit_gray(img: Image.Image) -> Image.Image:
+    """16/32-bit integer or float gray -> 8-bit gray, by the mode's range (Pillow's convert clips)."""
+    arr = np.asarray(img, dtype=np.float64)
+    if img.mode == "F":
+        peak = 1.0 if arr.max(initial=0.0) <= 1.0 else 255.0
+    else:
+        peak = 65535.0
+    return Image.fromarray(np.clip(arr / peak * 255.0 + 0.5, 0, 255).astype(np.uint8), mode="L")
+
+
+def to_rgb(img: Image.Image) -> Image.Image:
+    """Any Pillow mode -> 8-bit RGB: alpha composited on white, palette/CMYK/16-bit converted."""
+    if img.mode == "P" and "transparency" in img.info:
+        img = img.convert("RGBA")
+    if img.mode in _ALPHA_MODES:
+        rgba = img.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB")
+    if img.mode in _HIGH_DEPTH_MODES:
+        img = _to_8bit_gray(img)
+    return img if img.mode == "RGB" else img.convert("RGB")
+
+
+def load_rgb(path: str | Path) -> Image.Image:
+    """Open an image file as upright (EXIF orientation applied) 8-bit RGB."""
+    with Image.open(path) as img:
+        img.load()
+        try:
+            img = ImageOps.exif_transpose(img)
+        except (OSError, ValueError, SyntaxError) as err:  # a broken EXIF block is not a broken image
+            log.debug("ignoring unreadable EXIF in %s: %s", path, err)
+        return to_rgb(img)

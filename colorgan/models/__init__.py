@@ -1,0 +1,1 @@
+"""Models: plain nets (``nets``), GAN losses, and the LightningModules that train them."""

@@ -1,0 +1,113 @@
+"""Conditional GAN colorizer (pix2pix recipe): D on cat(L, ab), G under L1 + adversarial loss."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+from pytorch_lightning.core.optimizer import LightningOptimizer
+from torch import Tensor, nn
+
+from colorgan.color import AB_SCALE
+from colorgan.models.base import ColorizationModule, trainable
+from colorgan.models.losses import GANLoss
+
+OptimizerFactory = Callable[..., torch.optim.Optimizer]
+SchedulerFactory = Callable[..., torch.optim.lr_scheduler.LRScheduler] | None
+
+
+class GANColorizer(ColorizationModule):
+    """Manual optimization: per batch one D step, then one G step against the updated D.
+
+    For the first ``pretrain_epochs`` epochs only G trains, on L1 alone (the pretraining that
+    makes a ResNet U-Net GAN converge in a fraction of the time). ``trainer.max_steps`` counts
+    iterations (generator updates), in both phases.
+    """
+
+    def __init__(
+        self,
+        generator: nn.Module,
+        discriminator: nn.Module,
+        optimizer_g: OptimizerFactory,
+        optimizer_d: OptimizerFactory,
+        scheduler_g: SchedulerFactory = None,
+        scheduler_d: SchedulerFactory = None,
+        gan_mode: str = "vanilla",
+        lambda_l1: float = 100.0,
+        pretrain_epochs: int = 0,
+        gradient_clip_val: float | None = None,
+        ab_scale: float = AB_SCALE,
+    ):
+        super().__init__(generator, ab_scale)
+        self.automatic_optimization = False
+        self.discriminator = discriminator
+        self.gan_loss = GANLoss(gan_mode)
+        self.optimizer_g, self.optimizer_d = optimizer_g, optimizer_d
+        self.scheduler_g, self.scheduler_d = scheduler_g, scheduler_d
+        self.lambda_l1 = lambda_l1
+        self.pretrain_epochs = pretrain_epochs
+        self.gradient_clip_val = gradient_clip_val
+
+    def configure_optimizers(self):
+        opt_g = self.optimizer_g(params=trainable(self.generator))
+        opt_d = self.optimizer_d(params=trainable(self.discriminator))
+        schedulers = [s(optimizer=o) for s, o in ((self.scheduler_g, opt_g), (self.scheduler_d, opt_d)) if s is not None]
+        return [opt_g, opt_d], schedulers
+
+    @property
+    def pretraining(self) -> bool:
+        return self.current_epoch < self.pretrain_epochs
+
+    def discriminate(self, L: Tensor, ab: Tensor) -> Tensor:
+        return self.discriminator(torch.cat([L, ab.to(L.dtype)], dim=1))  # (B, 1, h, w) logits
+
+    def _update(self, optimizer: LightningOptimizer, loss: Tensor, counted: bool = True) -> None:
+        self.toggle_optimizer(optimizer)
+        optimizer.zero_grad(set_to_none=True)
+        self.manual_backward(loss)
+        if self.gradient_clip_val:
+            self.clip_gradients(optimizer, gradient_clip_val=self.gradient_clip_val, gradient_clip_algorithm="norm")
+        if counted:
+            optimizer.step()
+        else:
+            # Lightning counts every manual optimizer step as a global step (pytorch-lightning
+            # issue #17958), which would halve trainer.max_steps for a GAN. Stepping through the
+            # strategy keeps precision plugins and grad scaling, and leaves the counter alone.
+            self.trainer.strategy.optimizer_step(optimizer.optimizer, closure=lambda: None, model=self)
+        self.untoggle_optimizer(optimizer)
+
+    def training_step(self, batch: dict, batch_idx: int) -> None:
+        opt_g, opt_d = self.optimizers()
+        L, ab = self.split_batch(batch)
+        ab_hat = self(L)
+        l1 = F.l1_loss(ab_hat.float(), ab)
+        if self.pretraining:
+            self._update(opt_g, l1)
+            self.log("train/g_l1", l1, prog_bar=True)
+            return
+
+        real, fake = self.discriminate(L, ab), self.discriminate(L, ab_hat.detach())
+        d_loss = self.gan_loss.discriminator_loss(real, fake)
+        self._update(opt_d, d_loss, counted=False)
+
+        g_adv = self.gan_loss.generator_loss(self.discriminate(L, ab_hat))
+        g_loss = g_adv + self.lambda_l1 * l1
+        self._update(opt_g, g_loss)
+        self.log_dict(
+            {
+                "train/g_loss": g_loss,
+                "train/g_adv": g_adv,
+                "train/d_loss": d_loss,
+                "train/d_real": self.gan_loss.score(real),
+                "train/d_fake": self.gan_loss.score(fake),
+            }
+        )
+        self.log("train/g_l1", l1, prog_bar=True)
+
+    def on_train_epoch_end(self) -> None:
+        schedulers = self.lr_schedulers()  # stepped by hand: manual optimization skips Lightning's stepping
+        if schedulers is None:
+            return
+        for scheduler in schedulers if isinstance(schedulers, list) else [schedulers]:
+            scheduler.step()

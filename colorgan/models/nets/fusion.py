@@ -1,0 +1,89 @@
+"""The fusion colorizer of Wallner's "full" version / Deep Koalarization (Baldassarre et al. 2017).
+
+A conv encoder on L, a frozen pretrained classifier's global embedding of the same gray image,
+tiled over the encoder's output grid and fused by a 1x1 conv, then an upsampling decoder.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from colorgan.color import gray_rgb
+from colorgan.models.nets.layers import pad_to_multiple
+from colorgan.models.nets.timm_models import create_timm_model
+
+log = logging.getLogger(__name__)
+
+
+def _convs(cin: int, spec: Sequence[tuple[int, int]]) -> tuple[list[nn.Module], int]:
+    """3x3 conv + ReLU layers from ``(width, stride)`` pairs; returns the layers and the last width."""
+    layers: list[nn.Module] = []
+    for width, stride in spec:
+        layers += [nn.Conv2d(cin, width, 3, stride=stride, padding=1), nn.ReLU(inplace=True)]
+        cin = width
+    return layers, cin
+
+
+class FusionNet(nn.Module):
+    """Encoder (stride 8) + frozen classifier embedding, fused, then a decoder back to full size.
+
+    The classifier (any timm model, Inception-ResNet-v2 by default as in both papers) sees the
+    gray image as sRGB, resized to its own input size and normalized with its own statistics; its
+    pooled features are the embedding. It stays frozen and in eval mode.
+    """
+
+    def __init__(
+        self,
+        classifier: str = "inception_resnet_v2",
+        classifier_pretrained: bool | str = False,
+        in_channels: int = 1,
+        out_channels: int = 2,
+        fusion_channels: int = 256,
+    ):
+        super().__init__()
+        enc, width = _convs(in_channels, [(64, 2), (128, 1), (128, 2), (256, 1), (256, 2), (512, 1), (512, 1), (256, 1)])
+        self.encoder = nn.Sequential(*enc)
+        self.classifier = create_timm_model(classifier, classifier_pretrained, num_classes=0)
+        if not classifier_pretrained:
+            log.warning(
+                "FusionNet: classifier %r has random weights, so its embedding carries no semantics; "
+                "for the real baseline set model.generator.classifier_pretrained=true or a weights file",
+                classifier,
+            )
+        self.classifier.requires_grad_(False).eval()
+        cfg = self.classifier.pretrained_cfg
+        self.classifier_size = tuple(cfg["input_size"][-2:])
+        self.register_buffer("mean", torch.tensor(cfg["mean"]).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(cfg["std"]).view(1, 3, 1, 1), persistent=False)
+        self.fuse = nn.Sequential(nn.Conv2d(width + self.classifier.num_features, fusion_channels, 1), nn.ReLU(inplace=True))
+        dec, width = _convs(fusion_channels, [(128, 1)])
+        up = nn.Upsample(scale_factor=2, mode="nearest")
+        dec2, width = _convs(width, [(64, 1)])
+        dec3, width = _convs(width, [(32, 1), (16, 1)])
+        self.decoder = nn.Sequential(*dec, up, *dec2, nn.Upsample(scale_factor=2), *dec3, nn.Conv2d(width, out_channels, 3, padding=1), nn.Tanh())
+        self.stride = 8
+
+    def train(self, mode: bool = True) -> FusionNet:
+        super().train(mode)
+        self.classifier.eval()  # frozen: its BatchNorm statistics must not drift
+        return self
+
+    @torch.no_grad()
+    def embed(self, L: Tensor) -> Tensor:
+        """The classifier's global embedding of the gray image: ``(B, num_features)``."""
+        rgb = F.interpolate(gray_rgb(L), size=self.classifier_size, mode="bilinear", align_corners=False, antialias=True)
+        return self.classifier((rgb - self.mean) / self.std)
+
+    def forward(self, L: Tensor) -> Tensor:
+        h, w = L.shape[-2:]
+        x = pad_to_multiple(L, self.stride)
+        features = self.encoder(x)  # (B, 256, H/8, W/8)
+        emb = self.embed(L).to(features.dtype)[:, :, None, None].expand(-1, -1, *features.shape[-2:])
+        y = self.decoder(self.fuse(torch.cat([features, emb], dim=1)))
+        y = F.interpolate(y, scale_factor=2, mode="nearest")
+        return y[..., :h, :w]  # (B, 2, H, W)

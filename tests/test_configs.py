@@ -1,0 +1,99 @@
+"""Every config composes and builds; train(cfg) runs every model and leaves the promised run directory."""
+
+import csv
+
+import hydra
+import pytest
+import torch
+from omegaconf.errors import MissingMandatoryValue
+
+from colorgan.data import FolderDataModule, SampleDataModule
+from colorgan.models.gan_module import GANColorizer
+from colorgan.models.regression_module import RegressionColorizer
+from colorgan.train import build_loggers, build_model, train
+from tests.conftest import CONF_DIR, FAST, FAST_MODEL, MODELS, compose_cfg
+
+MODULES = {"gan": GANColorizer, "pix2pix": GANColorizer, "mse_cnn": RegressionColorizer, "fusion": RegressionColorizer}
+
+
+def options(group: str) -> list[str]:
+    return sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
+
+
+def test_the_groups_offer_the_documented_options():
+    assert options("model") == sorted(MODELS)
+    assert options("data") == ["folder", "samples"]
+    assert options("trainer") == ["cpu", "ddp", "default", "gpu"]
+    assert options("logger") == ["csv", "none", "tensorboard", "wandb"]
+
+
+def test_the_default_is_the_gan_on_the_sample_photos(tmp_path):
+    cfg = compose_cfg(tmp_path)
+    assert isinstance(build_model(cfg.model), GANColorizer)
+    assert isinstance(hydra.utils.instantiate(cfg.data), SampleDataModule)
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_every_model_config_builds_its_module(tmp_path, model):
+    module = build_model(compose_cfg(tmp_path, [f"model={model}"]).model)
+    assert type(module) is MODULES[model]
+    assert module.model_config["generator"]["_target_"].startswith("colorgan.models.nets.")
+
+
+def test_folder_data_needs_a_root_and_names_it(tmp_path):
+    cfg = compose_cfg(tmp_path, ["data=folder"])
+    with pytest.raises(MissingMandatoryValue, match="root"):
+        hydra.utils.instantiate(cfg.data)
+    cfg = compose_cfg(tmp_path, ["data=folder", f"data.root={tmp_path}"])
+    assert isinstance(hydra.utils.instantiate(cfg.data), FolderDataModule)
+
+
+@pytest.mark.parametrize("trainer", ["default", "cpu", "ddp"])
+def test_trainer_configs_instantiate_on_a_cpu(tmp_path, trainer):
+    cfg = compose_cfg(tmp_path, [f"trainer={trainer}", "trainer.accelerator=cpu"])
+    built = hydra.utils.instantiate(cfg.trainer, logger=False)
+    assert built.num_devices == (2 if trainer == "ddp" else 1)
+
+
+def test_gpu_trainer_config_asks_for_a_gpu(tmp_path):
+    cfg = compose_cfg(tmp_path, ["trainer=gpu"])
+    assert cfg.trainer.accelerator == "gpu" and cfg.trainer.devices == 1
+
+
+@pytest.mark.parametrize("logger, expected", [("none", 0), ("csv", 1), ("tensorboard", 1), ("wandb", 2)])
+def test_logger_configs_instantiate(tmp_path, logger, expected):
+    assert len(build_loggers(compose_cfg(tmp_path, [f"logger={logger}"]).logger)) == expected
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_fast_dev_run_trains_every_model(tmp_path, model):
+    cfg = compose_cfg(tmp_path, [f"model={model}", "trainer.fast_dev_run=true", *FAST, *FAST_MODEL[model]])
+    train(cfg)
+    assert list((tmp_path / "samples").glob("*.png"))
+
+
+def read_metrics(path):
+    with open(path) as f:
+        return list(csv.DictReader(f))
+
+
+def test_a_short_gan_run_leaves_checkpoints_metrics_and_samples_and_resumes(tmp_path):
+    run = tmp_path / "run"
+    overrides = [*FAST, "logger=csv", "model.pretrain_epochs=1", "trainer.limit_train_batches=2", "data.repeat=2",
+                 "trainer.log_every_n_steps=1"]
+    value = train(compose_cfg(run, [*overrides, "trainer.max_epochs=2"]))
+    last = run / "checkpoints" / "last.ckpt"
+    assert last.is_file() and list((run / "checkpoints").glob("best-*.ckpt"))
+    assert len(list((run / "samples").glob("*.png"))) == 2
+    rows = read_metrics(run / "metrics.csv")
+    val_l1 = [float(r["val/l1_ab"]) for r in rows if r.get("val/l1_ab")]
+    assert value == pytest.approx(val_l1[-1]) and 0 < value < 110
+    assert any(r.get("train/d_loss") for r in rows)  # epoch 1 was adversarial
+
+    ckpt = torch.load(last, map_location="cpu", weights_only=False)
+    assert ckpt["global_step"] == 4 and ckpt["colorgan_model_config"]["_target_"].endswith("GANColorizer")
+
+    resumed = tmp_path / "resumed"
+    train(compose_cfg(resumed, [*overrides, "trainer.max_epochs=3", f"ckpt_path={last}"]))
+    ckpt = torch.load(resumed / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
+    assert ckpt["global_step"] == 6 and ckpt["epoch"] == 2

@@ -122,3 +122,13 @@ def test_gradient_clipping_bounds_the_update(photo_batch):
     model = make_gan(lr_d=0.0)
     model.gradient_clip_val = 1e-3
     fit(model, photo_batch, steps=1)  # the step itself must run with manual clipping
+
+
+def test_schedulers_are_stepped_by_hand_every_epoch(photo_batch):
+    model = make_gan()
+    model.scheduler_g = partial(torch.optim.lr_scheduler.StepLR, step_size=1, gamma=0.5)
+    model.scheduler_d = partial(torch.optim.lr_scheduler.StepLR, step_size=1, gamma=0.1)
+    trainer = fit(model, photo_batch, steps=2, steps_per_epoch=1)  # two epochs
+    opt_g, opt_d = trainer.optimizers
+    assert opt_g.param_groups[0]["lr"] == pytest.approx(2e-4 * 0.25)
+    assert opt_d.param_groups[0]["lr"] == pytest.approx(2e-4 * 0.01)

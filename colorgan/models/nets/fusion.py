@@ -20,13 +20,17 @@ from colorgan.models.nets.timm_models import create_timm_model
 log = logging.getLogger(__name__)
 
 
-def _convs(cin: int, spec: Sequence[tuple[int, int]]) -> tuple[list[nn.Module], int]:
-    """3x3 conv + ReLU layers from ``(width, stride)`` pairs; returns the layers and the last width."""
+def _convs(cin: int, spec: Sequence[tuple[int, int]]) -> list[nn.Module]:
+    """3x3 conv + ReLU layers from ``(width, stride)`` pairs."""
     layers: list[nn.Module] = []
     for width, stride in spec:
         layers += [nn.Conv2d(cin, width, 3, stride=stride, padding=1), nn.ReLU(inplace=True)]
         cin = width
-    return layers, cin
+    return layers
+
+
+# Both papers' encoder on L: three stride-2 convs, so the fusion grid is H/8 x W/8 x 256.
+ENCODER = ((64, 2), (128, 1), (128, 2), (256, 1), (256, 2), (512, 1), (512, 1), (256, 1))
 
 
 class FusionNet(nn.Module):
@@ -46,8 +50,7 @@ class FusionNet(nn.Module):
         fusion_channels: int = 256,
     ):
         super().__init__()
-        enc, width = _convs(in_channels, [(64, 2), (128, 1), (128, 2), (256, 1), (256, 2), (512, 1), (512, 1), (256, 1)])
-        self.encoder = nn.Sequential(*enc)
+        self.encoder = nn.Sequential(*_convs(in_channels, ENCODER))
         self.classifier = create_timm_model(classifier, classifier_pretrained, num_classes=0)
         if not classifier_pretrained:
             log.warning(
@@ -60,12 +63,18 @@ class FusionNet(nn.Module):
         self.classifier_size = tuple(cfg["input_size"][-2:])
         self.register_buffer("mean", torch.tensor(cfg["mean"]).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(cfg["std"]).view(1, 3, 1, 1), persistent=False)
-        self.fuse = nn.Sequential(nn.Conv2d(width + self.classifier.num_features, fusion_channels, 1), nn.ReLU(inplace=True))
-        dec, width = _convs(fusion_channels, [(128, 1)])
-        up = nn.Upsample(scale_factor=2, mode="nearest")
-        dec2, width = _convs(width, [(64, 1)])
-        dec3, width = _convs(width, [(32, 1), (16, 1)])
-        self.decoder = nn.Sequential(*dec, up, *dec2, nn.Upsample(scale_factor=2), *dec3, nn.Conv2d(width, out_channels, 3, padding=1), nn.Tanh())
+        fused_in = ENCODER[-1][0] + self.classifier.num_features
+        self.fuse = nn.Sequential(nn.Conv2d(fused_in, fusion_channels, 1), nn.ReLU(inplace=True))
+        # Wallner's decoder: conv128, up, conv64, up, conv32, conv16, conv2+tanh, (up in forward)
+        self.decoder = nn.Sequential(
+            *_convs(fusion_channels, [(128, 1)]),
+            nn.Upsample(scale_factor=2),
+            *_convs(128, [(64, 1)]),
+            nn.Upsample(scale_factor=2),
+            *_convs(64, [(32, 1), (16, 1)]),
+            nn.Conv2d(16, out_channels, 3, padding=1),
+            nn.Tanh(),
+        )
         self.stride = 8
 
     def train(self, mode: bool = True) -> FusionNet:

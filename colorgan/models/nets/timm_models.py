@@ -16,15 +16,15 @@ def create_timm_model(name: str, pretrained: bool | str = False, **kwargs) -> nn
     """
     if not timm.is_model(name):
         raise ValueError(f"unknown timm model {name!r}; list candidates with timm.list_models('*{name}*')")
-    if pretrained is False or pretrained is None:
+    if isinstance(pretrained, str) and pretrained.lower() in ("true", "false"):
+        pretrained = pretrained.lower() == "true"
+    if not pretrained:
         return timm.create_model(name, pretrained=False, **kwargs)
-    if isinstance(pretrained, (str, Path)) and str(pretrained).lower() not in ("true", "false"):
+    if pretrained is not True:
         path = Path(pretrained).expanduser()
         if not path.is_file():
             raise FileNotFoundError(f"pretrained weights file for {name!r} not found: {path}")
         return timm.create_model(name, pretrained=True, pretrained_cfg_overlay={"file": str(path)}, **kwargs)
-    if str(pretrained).lower() == "false":
-        return timm.create_model(name, pretrained=False, **kwargs)
     try:
         return timm.create_model(name, pretrained=True, **kwargs)
     except Exception as err:  # no network, HF_HUB_OFFLINE, gated repo, corrupt cache...

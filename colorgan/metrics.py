@@ -1,7 +1,8 @@
-"""Colorization metrics, per image, on RGB rebuilt from the true L and an ab (predicted or true).
+"""Colorization metrics, per image, on the RGB a user gets: true L + predicted ab, back to sRGB.
 
-Every function returns a ``(B,)`` tensor so that callers can average over a dataset, over
-devices (torchmetrics ``MeanMetric``) or report per image.
+``colorization_metrics`` is the one entry point used by validation, evaluate and compare, so that
+every model is measured the same way. Each value is a ``(B,)`` tensor (one number per image);
+callers average over a dataset (``MeanMetric`` under DDP) or report per image.
 """
 
 from __future__ import annotations
@@ -10,9 +11,17 @@ import torch
 from torch import Tensor
 from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
 
+from colorgan.ciede2000 import delta_e_ciede2000
+from colorgan.color import rgb_to_lab
+
 # RGB is compared in [0, 1]: PSNR and SSIM need that range stated (a wrong data_range is a classic bug).
 RGB_DATA_RANGE = 1.0
 COLORFULNESS_VARIANT = "hasler_susstrunk_2003_signed"
+AUC_MAX_THRESHOLD = 150  # Zhang et al. 2016: ab-distance thresholds 0, 1, ..., 150
+METRIC_NAMES = (
+    "psnr", "ssim", "l1_ab", "l2_ab", "auc", "delta_e2000", "colorfulness", "colorfulness_gt", "delta_colorfulness",
+)  # fmt: skip
+HIGHER_IS_BETTER = {"psnr": True, "ssim": True, "auc": True, "l1_ab": False, "l2_ab": False, "delta_e2000": False}
 
 
 def psnr(rgb_hat: Tensor, rgb: Tensor) -> Tensor:
@@ -25,9 +34,14 @@ def ssim(rgb_hat: Tensor, rgb: Tensor) -> Tensor:
     return structural_similarity_index_measure(rgb_hat.float(), rgb.float(), data_range=RGB_DATA_RANGE, reduction="none")
 
 
-def l1_ab(ab_hat: Tensor, ab: Tensor, ab_scale: float) -> Tensor:
-    """Mean absolute ab error of each image in Lab units (normalized ab times ``ab_scale``)."""
-    return (ab_hat.float() - ab.float()).abs().mean(dim=(1, 2, 3)) * ab_scale
+def auc_ab(distance: Tensor, max_threshold: int = AUC_MAX_THRESHOLD) -> Tensor:
+    """Area under the curve of "fraction of pixels with ab distance <= t" over t = 0..max_threshold.
+
+    ``distance``: per-pixel Euclidean ab error ``(B, H, W)`` in Lab units. Exact, without a loop: a
+    pixel at distance d is within max(0, T + 1 - ceil(d)) of the T + 1 thresholds. In [0, 1].
+    """
+    hits = (max_threshold + 1 - torch.ceil(distance.float())).clamp(0, max_threshold + 1)
+    return hits.mean(dim=(1, 2)) / (max_threshold + 1)
 
 
 def colorfulness(rgb: Tensor) -> Tensor:
@@ -42,3 +56,25 @@ def colorfulness(rgb: Tensor) -> Tensor:
     spread = torch.sqrt(rg.var(dim=(1, 2), unbiased=False) + yb.var(dim=(1, 2), unbiased=False))
     center = torch.sqrt(rg.mean(dim=(1, 2)) ** 2 + yb.mean(dim=(1, 2)) ** 2)
     return spread + 0.3 * center
+
+
+def colorization_metrics(rgb_hat: Tensor, rgb: Tensor) -> dict[str, Tensor]:
+    """Every per-image metric of a colorization ``rgb_hat`` against the truth ``rgb`` (both in [0, 1]).
+
+    ab errors are in Lab units, measured on the Lab of the displayed (gamut-clipped) images.
+    """
+    lab_hat, lab = rgb_to_lab(rgb_hat), rgb_to_lab(rgb)
+    ab_error = lab_hat[:, 1:] - lab[:, 1:]  # (B, 2, H, W)
+    distance = torch.linalg.vector_norm(ab_error, dim=1)  # (B, H, W)
+    cf_hat, cf = colorfulness(rgb_hat), colorfulness(rgb)
+    return {
+        "psnr": psnr(rgb_hat, rgb),
+        "ssim": ssim(rgb_hat, rgb),
+        "l1_ab": ab_error.abs().mean(dim=(1, 2, 3)),
+        "l2_ab": distance.mean(dim=(1, 2)),
+        "auc": auc_ab(distance),
+        "delta_e2000": delta_e_ciede2000(lab_hat, lab).mean(dim=(1, 2)),
+        "colorfulness": cf_hat,
+        "colorfulness_gt": cf,
+        "delta_colorfulness": cf_hat - cf,
+    }

@@ -10,6 +10,7 @@ import logging
 
 import hydra
 import pytorch_lightning as pl
+from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.loggers import Logger, WandbLogger
 
@@ -39,6 +40,9 @@ def train(cfg: DictConfig) -> float | None:
         pl.seed_everything(cfg.seed, workers=True)
     datamodule = hydra.utils.instantiate(cfg.data)
     model = build_model(cfg.model)
+    model.meta["working_size"] = int(cfg.data.image_size)
+    if HydraConfig.initialized():  # the name typed on the command line: gan, mse_cnn...
+        model.meta["name"] = HydraConfig.get().runtime.choices.get("model", model.meta["name"])
     callbacks = build_callbacks(cfg.get("callbacks"))
     loggers = build_loggers(cfg.get("logger"))
     trainer: pl.Trainer = hydra.utils.instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False)
@@ -56,11 +60,16 @@ def train(cfg: DictConfig) -> float | None:
     return None if metric is None else float(metric)
 
 
+def exit_on_missing_settings(cfg: DictConfig) -> None:
+    """Stop with one line naming the setting (e.g. data=folder without data.root), not a traceback."""
+    missing = sorted(OmegaConf.missing_keys(cfg))
+    if missing:
+        raise SystemExit(f"error: missing required setting(s): {', '.join(missing)} (add {missing[0]}=...)")
+
+
 @hydra.main(version_base="1.3", config_path="../conf", config_name="train")
 def main(cfg: DictConfig) -> float | None:
-    missing = sorted(OmegaConf.missing_keys(cfg))
-    if missing:  # e.g. data=folder without data.root: say which setting, not a traceback
-        raise SystemExit(f"error: missing required setting(s): {', '.join(missing)} (add {missing[0]}=...)")
+    exit_on_missing_settings(cfg)
     return train(cfg)
 
 

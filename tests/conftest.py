@@ -60,3 +60,17 @@ def photo_batch() -> dict:
     """A fixed batch of 4 real 64x64 photos: ``{"rgb": uint8 (4, 3, 64, 64)}``."""
     rgb = np.stack([photo(n, 64) for n in ("chelsea", "coffee", "astronaut", "rocket")])
     return {"rgb": torch.from_numpy(rgb).permute(0, 3, 1, 2).contiguous()}
+
+
+@pytest.fixture(scope="session")
+def checkpoints(tmp_path_factory) -> dict[str, Path]:
+    """A one-step checkpoint of every model, trained through train() on the sample photos."""
+    from colorgan.train import train
+
+    paths = {}
+    for model in MODELS:
+        run = tmp_path_factory.mktemp(f"run_{model}")
+        overrides = [f"model={model}", *FAST, *FAST_MODEL[model], "trainer.max_steps=1", "trainer.limit_val_batches=1"]
+        train(compose_cfg(run, overrides))
+        paths[model] = run / "checkpoints" / "last.ckpt"
+    return paths

@@ -44,8 +44,19 @@ class ColorizationDataModule(pl.LightningDataModule):
         self.train_files: list[Path] = []
         self.val_files: list[Path] = []
 
+    default_eval_split = "all"
+
     def list_files(self) -> tuple[list[Path], list[Path]]:
         raise NotImplementedError
+
+    def eval_files(self, split: str | None = None) -> list[Path]:
+        """Files to evaluate on: ``all`` (train + val), ``train`` or ``val``; None: the data's default."""
+        self.setup()
+        choices = {"all": sorted(self.train_files + self.val_files), "train": self.train_files, "val": self.val_files}
+        split = split or self.default_eval_split
+        if split not in choices:
+            raise ValueError(f"split must be one of {', '.join(choices)}; got {split!r}")
+        return choices[split]
 
     def setup(self, stage: str | None = None) -> None:
         if not self.train_files:
@@ -91,7 +102,12 @@ class FolderDataModule(ColorizationDataModule):
 
 
 class SampleDataModule(ColorizationDataModule):
-    """The real colour photographs bundled with scikit-image: no download, a fixed split."""
+    """The real colour photographs bundled with scikit-image: no download, a fixed split.
+
+    Evaluation defaults to the val photos: the ones a model trained here never saw.
+    """
+
+    default_eval_split = "val"
 
     def list_files(self) -> tuple[list[Path], list[Path]]:
         return sample_photos()

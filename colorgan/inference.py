@@ -1,0 +1,53 @@
+"""Full-resolution colorization: the net sees L at its working size, the output keeps the photo's own L.
+
+Memory is bounded by the working size for the network and by row chunks for the colour maths, so
+a 24-megapixel photo costs a few hundred MB, not a network pass at 24 MP.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+from torch import Tensor
+
+from colorgan.color import L_ab_to_rgb, rgb_to_L_ab
+from colorgan.models.base import ColorizationModule
+
+ROWS_PER_CHUNK = 512
+MAX_ASPECT = 4  # the long side seen by the net is at most this many working sizes
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    """``auto``: the GPU when there is one, else the CPU; anything else as torch spells it."""
+    return torch.device(("cuda" if torch.cuda.is_available() else "cpu") if name == "auto" else name)
+
+
+def working_shape(h: int, w: int, working_size: int) -> tuple[int, int]:
+    """The size the net runs at: short side = working size (long side capped), aspect kept."""
+    scale = min(working_size / min(h, w), MAX_ASPECT * working_size / max(h, w))
+    return max(1, round(h * scale)), max(1, round(w * scale))
+
+
+def lightness(rgb: Tensor) -> Tensor:
+    """Normalized L ``(1, 1, H, W)`` of an RGB uint8 ``(1, 3, H, W)`` image, computed in row chunks."""
+    return torch.cat([rgb_to_L_ab(rgb[..., r : r + ROWS_PER_CHUNK, :])[0] for r in range(0, rgb.shape[-2], ROWS_PER_CHUNK)], dim=-2)
+
+
+@torch.no_grad()
+def colorize_image(model: ColorizationModule, img: Image.Image, working_size: int | None = None) -> Image.Image:
+    """Colorize an RGB (or gray-as-RGB) image; the result has exactly its size and lightness."""
+    device = next(model.parameters()).device
+    size = working_size or int(model.meta["working_size"])
+    rgb = torch.from_numpy(np.array(img.convert("RGB"))).permute(2, 0, 1)[None]  # (1, 3, H, W) uint8
+    h, w = rgb.shape[-2:]
+    L = lightness(rgb)  # (1, 1, H, W), full resolution
+    L_net = F.interpolate(L, size=working_shape(h, w, size), mode="bilinear", align_corners=False, antialias=True)
+    ab_net = model(L_net.to(device)).float().cpu()  # (1, 2, h', w')
+    ab = F.interpolate(ab_net, size=(h, w), mode="bilinear", align_corners=False)
+    out = np.empty((h, w, 3), dtype=np.uint8)
+    for r in range(0, h, ROWS_PER_CHUNK):
+        rows = L_ab_to_rgb(L[..., r : r + ROWS_PER_CHUNK, :], ab[..., r : r + ROWS_PER_CHUNK, :], model.ab_scale)
+        out[r : r + ROWS_PER_CHUNK] = (rows[0] * 255.0 + 0.5).to(torch.uint8).permute(1, 2, 0).numpy()
+    return Image.fromarray(out)

@@ -1,0 +1,72 @@
+"""FID and LPIPS through torchmetrics, used when their weights can be had, skipped by name otherwise.
+
+Weights come from the usual places: online, the torch hub cache (``$TORCH_HOME/hub/checkpoints``:
+torch-fidelity's ``pt_inception-2015-12-05-6726825d.pth`` for FID, torchvision's
+``alexnet-owt-7be5be79.pth`` for LPIPS-alex), or for FID a configured local file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from torch import Tensor
+from torchmetrics import Metric
+
+Update = Callable[[Metric, Tensor, Tensor], None]
+
+
+def _update_fid(metric: Metric, rgb_hat: Tensor, rgb: Tensor) -> None:
+    metric.update(rgb, real=True)
+    metric.update(rgb_hat, real=False)
+
+
+def _update_pairwise(metric: Metric, rgb_hat: Tensor, rgb: Tensor) -> None:
+    metric.update(rgb_hat, rgb)
+
+
+def _reason(err: BaseException) -> str:
+    text = f"{type(err).__name__}: {err}".replace("\n", " ")
+    return text if len(text) < 300 else text[:297] + "..."
+
+
+def perceptual_metrics(
+    fid: bool = True, fid_weights: str | None = None, lpips: bool = True, lpips_net: str = "alex"
+) -> tuple[dict[str, tuple[Callable[[], Metric], Update]], dict[str, str]]:
+    """``({name: (make_metric, update)}, {name: why it is skipped})`` for FID and LPIPS.
+
+    Each metric is built once here to find out whether its weights load; callers build one per model.
+    Inputs are RGB in [0, 1] (``normalize=True``).
+    """
+    available: dict[str, tuple[Callable[[], Metric], Update]] = {}
+    skipped: dict[str, str] = {}
+    candidates = {}
+    if fid:
+        from torchmetrics.image.fid import FrechetInceptionDistance
+
+        make = partial(FrechetInceptionDistance, feature=2048, normalize=True, feature_extractor_weights_path=fid_weights)
+        candidates["fid"] = (make, _update_fid)
+    else:
+        skipped["fid"] = "disabled (fid=false)"
+    if lpips:
+        from torchmetrics.image.lpip import LearnedPerceptualImagePatchSimilarity
+
+        candidates["lpips"] = (partial(LearnedPerceptualImagePatchSimilarity, net_type=lpips_net, normalize=True), _update_pairwise)
+    else:
+        skipped["lpips"] = "disabled (lpips=false)"
+    for name, (make, update) in candidates.items():
+        try:
+            make()
+        except Exception as err:  # no weights offline, no torch-fidelity, a bad local file...
+            skipped[name] = f"weights unavailable: {_reason(err)}"
+        else:
+            available[name] = (make, update)
+    return available, skipped
+
+
+def compute_or_reason(metric: Metric) -> tuple[float | None, str | None]:
+    """``(value, None)``, or ``(None, why)`` when the metric cannot be computed (e.g. FID on 1 image)."""
+    try:
+        return float(metric.compute()), None
+    except Exception as err:
+        return None, f"could not compute: {_reason(err)}"

@@ -1,0 +1,68 @@
+"""A checkpoint alone rebuilds its colorizer, and a checkpoint can never run code."""
+
+import pickle
+
+import pytest
+import torch
+
+from colorgan.checkpoint import CheckpointError, load_colorizer, read_checkpoint
+from tests.conftest import MODELS
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_every_model_rebuilds_from_its_checkpoint(checkpoints, model):
+    colorizer = load_colorizer(checkpoints[model])
+    assert not colorizer.training and colorizer.meta["working_size"] == 64
+    state = read_checkpoint(checkpoints[model])["state_dict"]
+    for key, value in colorizer.state_dict().items():
+        torch.testing.assert_close(value, state[key])
+    L = torch.rand(1, 1, 40, 56) * 2 - 1
+    with torch.no_grad():
+        assert colorizer(L).shape == (1, 2, 40, 56)
+
+
+def test_missing_and_foreign_files_are_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope.ckpt"):
+        load_colorizer(tmp_path / "nope.ckpt")
+    torch.save({"state_dict": {}}, tmp_path / "other.ckpt")
+    with pytest.raises(CheckpointError, match="other.ckpt.*not a colorgan checkpoint"):
+        load_colorizer(tmp_path / "other.ckpt")
+    (tmp_path / "text.ckpt").write_text("hello")
+    with pytest.raises(CheckpointError, match="text.ckpt"):
+        load_colorizer(tmp_path / "text.ckpt")
+
+
+class Payload:
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))  # unpickling this would create the file
+
+
+def test_a_pickle_payload_is_refused_and_never_runs(tmp_path, checkpoints):
+    ckpt = read_checkpoint(checkpoints["mse_cnn"])
+    marker = tmp_path / "pwned"
+    ckpt["evil"] = Payload(str(marker))
+    with open(tmp_path / "evil.ckpt", "wb") as f:
+        pickle.dump(ckpt, f)
+    with pytest.raises(CheckpointError, match="refused"):
+        load_colorizer(tmp_path / "evil.ckpt")
+    assert not marker.exists()
+
+
+def test_a_config_naming_foreign_code_is_refused(tmp_path, checkpoints):
+    ckpt = read_checkpoint(checkpoints["mse_cnn"])
+    marker = tmp_path / "pwned"
+    ckpt["colorgan_model_config"]["generator"] = {"_target_": "os.system", "command": f"touch {marker}"}
+    torch.save(ckpt, tmp_path / "evil.ckpt")
+    with pytest.raises(CheckpointError, match="os.system"):
+        load_colorizer(tmp_path / "evil.ckpt")
+    assert not marker.exists()
+
+
+def test_rebuilding_never_downloads_pretrained_weights(tmp_path, checkpoints):
+    ckpt = read_checkpoint(checkpoints["gan"])
+    ckpt["colorgan_model_config"]["generator"]["pretrained"] = True  # would fail offline
+    torch.save(ckpt, tmp_path / "pretrained.ckpt")
+    assert load_colorizer(tmp_path / "pretrained.ckpt") is not None

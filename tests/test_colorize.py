@@ -1,0 +1,72 @@
+"""The colorize command: any size, any mode, full-resolution L kept, inputs never overwritten."""
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from colorgan.checkpoint import load_colorizer
+from colorgan.colorize import main as colorize_main
+from colorgan.color import rgb_to_L_ab
+from colorgan.inference import colorize_image, working_shape
+from tests.conftest import photo
+from tests.test_data import exif_rotated_jpeg
+
+
+def L_of(img: Image.Image) -> torch.Tensor:
+    return rgb_to_L_ab(torch.from_numpy(np.array(img.convert("RGB"))).permute(2, 0, 1)[None])[0]
+
+
+@pytest.mark.parametrize("size", [(301, 173), (7, 5), (1, 300), (640, 64)])
+def test_output_has_the_input_size_and_lightness(checkpoints, size):
+    model = load_colorizer(checkpoints["gan"])
+    img = Image.fromarray(photo("coffee")).resize(size)
+    out = colorize_image(model, img)
+    assert out.size == img.size and out.mode == "RGB"
+    # same L up to 8-bit rounding and gamut clipping of the predicted colours
+    assert (L_of(out) - L_of(img)).abs().mean() < 0.01
+
+
+def test_working_shape_keeps_aspect_and_bounds_the_net_input():
+    assert working_shape(4000, 6000, 256) == (256, 384)
+    assert working_shape(10, 20, 256) == (256, 512)
+    assert working_shape(1, 3000, 256) == (1, 1024)  # the long side is capped at 4 working sizes
+
+
+@pytest.mark.parametrize("model", ["mse_cnn", "fusion", "pix2pix"])
+def test_every_model_colorizes(checkpoints, model):
+    out = colorize_image(load_colorizer(checkpoints[model]), Image.fromarray(photo("astronaut", 96)))
+    assert out.size == (96, 96)
+
+
+def test_cli_handles_folders_globs_modes_and_a_broken_file(checkpoints, tmp_path, capsys):
+    src = tmp_path / "in"
+    (src / "nested").mkdir(parents=True)
+    exif_rotated_jpeg(src / "rotated.jpg")  # displayed 20 wide x 40 high
+    Image.fromarray(photo("chelsea", 40)).convert("L").save(src / "nested" / "gray.png")
+    Image.fromarray(np.full((16, 16), 40000, np.uint16)).save(src / "nested" / "deep16.png")
+    Image.fromarray(np.dstack([photo("rocket", 24), np.full((24, 24), 128, np.uint8)]), "RGBA").save(src / "alpha.png")
+    (src / "broken.jpg").write_bytes(b"\xff\xd8\xff not a jpeg")
+    out = tmp_path / "out"
+    code = colorize_main(["--ckpt", str(checkpoints["gan"]), str(src), str(tmp_path / "in" / "*.png"), "--out", str(out)])
+    assert code == 1  # the broken file is a failure...
+    assert "broken.jpg" in capsys.readouterr().err
+    assert Image.open(out / "rotated.png").size == (20, 40)  # ...and the others are done
+    assert Image.open(out / "nested" / "gray.png").size == (40, 40)
+    assert (out / "nested" / "deep16.png").is_file()
+    assert (out / "alpha.png").is_file() and (out / "alpha-2.png").is_file()  # folder + glob: two distinct outputs
+
+
+def test_outputs_never_overwrite_inputs(checkpoints, tmp_path):
+    src = tmp_path / "photo.png"
+    Image.fromarray(photo("coffee", 32)).save(src)
+    before = src.read_bytes()
+    assert colorize_main(["--ckpt", str(checkpoints["mse_cnn"]), str(src), "--out", str(tmp_path)]) == 0
+    assert src.read_bytes() == before and (tmp_path / "photo-2.png").is_file()
+
+
+def test_cli_names_a_bad_checkpoint_or_missing_input(checkpoints, tmp_path, capsys):
+    assert colorize_main(["--ckpt", str(tmp_path / "none.ckpt"), "x.png"]) == 2
+    assert "none.ckpt" in capsys.readouterr().err
+    assert colorize_main(["--ckpt", str(checkpoints["gan"]), str(tmp_path / "missing.jpg"), "--out", str(tmp_path)]) == 1
+    assert "missing.jpg" in capsys.readouterr().err

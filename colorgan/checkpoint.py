@@ -47,7 +47,9 @@ def read_checkpoint(path: str | Path) -> dict:
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
-        raise CheckpointError(f"{path}: refused: it holds Python objects beyond tensors and plain data ({err})") from err
+        raise CheckpointError(
+            f"{path}: refused: it holds Python objects beyond tensors and plain data ({err})"
+        ) from err
     except Exception as err:
         raise CheckpointError(f"{path}: not a readable PyTorch checkpoint: {type(err).__name__}: {err}") from err
     if not isinstance(ckpt, dict) or CONFIG_KEY not in ckpt or "state_dict" not in ckpt:

@@ -67,9 +67,7 @@ def lab_to_rgb(lab: Tensor) -> Tensor:
     f = torch.stack([fy + a / 500.0, fy, (fy - b / 200.0).clamp_min(0.0)], dim=1)
     xyz = torch.where(f > 0.2068966, f.pow(3), (f - 16.0 / 116.0) / _KAPPA) * _white(lab)
     linear = _mix(xyz, _RGB_FROM_XYZ)
-    srgb = torch.where(
-        linear > 0.0031308, 1.055 * linear.clamp_min(0.0031308).pow(1.0 / 2.4) - 0.055, 12.92 * linear
-    )
+    srgb = torch.where(linear > 0.0031308, 1.055 * linear.clamp_min(0.0031308).pow(1.0 / 2.4) - 0.055, 12.92 * linear)
     return srgb.clamp(0.0, 1.0)
 
 

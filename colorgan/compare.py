@@ -1,6 +1,6 @@
 """Compare checkpoints on the same images: one table (rows = models + gray) and one grid.
 
-    python -m colorgan.compare ckpts=[A.ckpt,B.ckpt,C.ckpt] data=folder data.root=/photos [logger=wandb]
+python -m colorgan.compare ckpts=[A.ckpt,B.ckpt,C.ckpt] data=folder data.root=/photos [logger=wandb]
 """
 
 from __future__ import annotations
@@ -9,13 +9,15 @@ from pathlib import Path
 
 import hydra
 from omegaconf import DictConfig
+from pytorch_lightning.loggers import WandbLogger
 
-from colorgan.checkpoint import CheckpointError, load_colorizer
+from colorgan.checkpoint import load_colorizer
+from colorgan.cli import run_task
 from colorgan.evaluation import Evaluation, eval_loader, evaluate_colorizers
 from colorgan.inference import resolve_device
 from colorgan.models.base import ColorizationModule
 from colorgan.report import COLUMNS, markdown_table, write_report
-from colorgan.train import build_loggers, exit_on_missing_settings
+from colorgan.train import build_loggers
 
 
 def default_name(model: ColorizationModule, ckpt: Path) -> str:
@@ -41,8 +43,6 @@ def load_models(cfg: DictConfig, device) -> dict[str, ColorizationModule]:
 
 def log_to_trackers(cfg: DictConfig, evaluation: Evaluation) -> None:
     """The table and the grid to W&B (or any configured logger that takes tables and images)."""
-    from pytorch_lightning.loggers import WandbLogger
-
     for logger in build_loggers(cfg.get("logger")):
         if isinstance(logger, WandbLogger):
             columns = [c for c in COLUMNS if any(c in r for r in evaluation.results.values())]
@@ -57,20 +57,17 @@ def compare(cfg: DictConfig) -> Evaluation:
     models = load_models(cfg, device)
     evaluation = evaluate_colorizers(models, eval_loader(cfg), device, cfg)
     record = {"checkpoints": dict(zip(models, map(str, cfg.ckpts))), "image_size": cfg.data.image_size}
-    _, paths = write_report(Path(cfg.paths.output_dir), "comparison", evaluation, {**record, "results": evaluation.results})
+    _, paths = write_report(
+        Path(cfg.paths.output_dir), "comparison", evaluation, {**record, "results": evaluation.results}
+    )
     log_to_trackers(cfg, evaluation)
-    print(markdown_table(evaluation))
-    print(f"wrote {paths['json']}, {paths['md']}, {paths['grid']}")
+    print(markdown_table(evaluation) + f"\nwrote {', '.join(map(str, paths.values()))}")
     return evaluation
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="compare")
 def main(cfg: DictConfig) -> None:
-    exit_on_missing_settings(cfg)
-    try:
-        compare(cfg)
-    except (CheckpointError, FileNotFoundError) as err:  # a user's bad path or file: one line, no traceback
-        raise SystemExit(f"error: {err}") from err
+    run_task(compare, cfg)
 
 
 if __name__ == "__main__":

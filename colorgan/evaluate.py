@@ -1,23 +1,20 @@
 """Evaluate one checkpoint on a dataset's images: metrics.json, metrics.md and a grid in the run dir.
 
-    python -m colorgan.evaluate ckpt_path=RUN/checkpoints/last.ckpt data=folder data.root=/photos
+python -m colorgan.evaluate ckpt_path=RUN/checkpoints/last.ckpt data=folder data.root=/photos
 """
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import hydra
 from omegaconf import DictConfig
 
-from colorgan.checkpoint import CheckpointError, load_colorizer
+from colorgan.checkpoint import load_colorizer
+from colorgan.cli import run_task
 from colorgan.evaluation import GRAY, eval_loader, evaluate_colorizers
 from colorgan.inference import resolve_device
 from colorgan.report import markdown_table, write_report
-from colorgan.train import exit_on_missing_settings
-
-log = logging.getLogger(__name__)
 
 
 def evaluate(cfg: DictConfig) -> dict:
@@ -35,18 +32,13 @@ def evaluate(cfg: DictConfig) -> dict:
         "gray": evaluation.results[GRAY],
     }
     record, paths = write_report(Path(cfg.paths.output_dir), "metrics", evaluation, record)
-    print(markdown_table(evaluation))
-    print(f"wrote {paths['json']}, {paths['md']}, {paths['grid']}")
+    print(markdown_table(evaluation) + f"\nwrote {', '.join(map(str, paths.values()))}")
     return record
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="evaluate")
 def main(cfg: DictConfig) -> None:
-    exit_on_missing_settings(cfg)
-    try:
-        evaluate(cfg)
-    except (CheckpointError, FileNotFoundError) as err:  # a user's bad path or file: one line, no traceback
-        raise SystemExit(f"error: {err}") from err
+    run_task(evaluate, cfg)
 
 
 if __name__ == "__main__":

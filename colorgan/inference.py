@@ -32,7 +32,9 @@ def working_shape(h: int, w: int, working_size: int) -> tuple[int, int]:
 
 def lightness(rgb: Tensor) -> Tensor:
     """Normalized L ``(1, 1, H, W)`` of an RGB uint8 ``(1, 3, H, W)`` image, computed in row chunks."""
-    return torch.cat([rgb_to_L_ab(rgb[..., r : r + ROWS_PER_CHUNK, :])[0] for r in range(0, rgb.shape[-2], ROWS_PER_CHUNK)], dim=-2)
+    return torch.cat(
+        [rgb_to_L_ab(rgb[..., r : r + ROWS_PER_CHUNK, :])[0] for r in range(0, rgb.shape[-2], ROWS_PER_CHUNK)], dim=-2
+    )
 
 
 @torch.no_grad()

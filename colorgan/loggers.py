@@ -8,6 +8,8 @@ import os
 from pathlib import Path
 from urllib.parse import urlparse
 
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from pytorch_lightning.loggers import WandbLogger
 
 log = logging.getLogger(__name__)
@@ -25,14 +27,29 @@ def wandb_credentials_found() -> bool:
         return False
 
 
+def sweep_identity() -> dict[str, str]:
+    """In a Hydra multirun: the W&B group (the sweep) and run name (the job's overrides)."""
+    if not HydraConfig.initialized() or HydraConfig.get().mode != RunMode.MULTIRUN:
+        return {}
+    hc = HydraConfig.get()
+    sweep = Path(hc.sweep.dir)
+    return {"group": f"{sweep.parent.name}_{sweep.name}", "name": hc.job.override_dirname or f"job{hc.job.num}"}
+
+
 def wandb_logger(save_dir: str, offline: bool | None = None, **kwargs) -> WandbLogger:
     """A ``WandbLogger``; ``offline=None`` picks offline when no credentials are found.
 
-    ``WANDB_MODE`` (offline / disabled / online) set in the environment always wins.
+    ``WANDB_MODE`` (offline / disabled / online) set in the environment always wins. In a multirun,
+    ``group`` and ``name`` left at None become the sweep and the job's overrides.
     """
+    for key, value in sweep_identity().items():
+        if kwargs.get(key) is None:
+            kwargs[key] = value
     mode = os.environ.get("WANDB_MODE", "").lower()
     if offline is None:
-        offline = mode in ("offline", "dryrun") or (mode not in ("online", "disabled") and not wandb_credentials_found())
+        offline = mode in ("offline", "dryrun") or (
+            mode not in ("online", "disabled") and not wandb_credentials_found()
+        )
     if offline:
         log.warning(
             "W&B: no credentials found (WANDB_API_KEY or `wandb login`), logging offline under %s/wandb. "

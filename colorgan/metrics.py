@@ -26,12 +26,16 @@ HIGHER_IS_BETTER = {"psnr": True, "ssim": True, "auc": True, "l1_ab": False, "l2
 
 def psnr(rgb_hat: Tensor, rgb: Tensor) -> Tensor:
     """Peak signal-to-noise ratio in dB of each image, RGB in [0, 1] (data_range 1.0)."""
-    return peak_signal_noise_ratio(rgb_hat.float(), rgb.float(), data_range=RGB_DATA_RANGE, reduction="none", dim=(1, 2, 3))
+    return peak_signal_noise_ratio(
+        rgb_hat.float(), rgb.float(), data_range=RGB_DATA_RANGE, reduction="none", dim=(1, 2, 3)
+    )
 
 
 def ssim(rgb_hat: Tensor, rgb: Tensor) -> Tensor:
     """Structural similarity of each image (Gaussian 11x11, sigma 1.5), RGB in [0, 1]."""
-    return structural_similarity_index_measure(rgb_hat.float(), rgb.float(), data_range=RGB_DATA_RANGE, reduction="none")
+    return structural_similarity_index_measure(
+        rgb_hat.float(), rgb.float(), data_range=RGB_DATA_RANGE, reduction="none"
+    )
 
 
 def auc_ab(distance: Tensor, max_threshold: int = AUC_MAX_THRESHOLD) -> Tensor:

@@ -44,14 +44,19 @@ def perceptual_metrics(
     if fid:
         from torchmetrics.image.fid import FrechetInceptionDistance
 
-        make = partial(FrechetInceptionDistance, feature=2048, normalize=True, feature_extractor_weights_path=fid_weights)
+        make = partial(
+            FrechetInceptionDistance, feature=2048, normalize=True, feature_extractor_weights_path=fid_weights
+        )
         candidates["fid"] = (make, _update_fid)
     else:
         skipped["fid"] = "disabled (fid=false)"
     if lpips:
         from torchmetrics.image.lpip import LearnedPerceptualImagePatchSimilarity
 
-        candidates["lpips"] = (partial(LearnedPerceptualImagePatchSimilarity, net_type=lpips_net, normalize=True), _update_pairwise)
+        candidates["lpips"] = (
+            partial(LearnedPerceptualImagePatchSimilarity, net_type=lpips_net, normalize=True),
+            _update_pairwise,
+        )
     else:
         skipped["lpips"] = "disabled (lpips=false)"
     for name, (make, update) in candidates.items():

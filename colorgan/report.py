@@ -12,7 +12,7 @@ from colorgan.evaluation import Evaluation
 from colorgan.metrics import COLORFULNESS_VARIANT, HIGHER_IS_BETTER, METRIC_NAMES, RGB_DATA_RANGE
 
 COLUMNS = (*METRIC_NAMES, "fid", "lpips")
-LOWER_IS_BETTER_EXTRA = {"fid": False, "lpips": False}
+BETTER_HIGH = {**HIGHER_IS_BETTER, "fid": False, "lpips": False}
 NOTES = {
     "rgb_data_range": RGB_DATA_RANGE,
     "colorfulness_variant": COLORFULNESS_VARIANT,
@@ -22,7 +22,7 @@ NOTES = {
 
 
 def _header(key: str) -> str:
-    better = {**HIGHER_IS_BETTER, **LOWER_IS_BETTER_EXTRA}.get(key)
+    better = BETTER_HIGH.get(key)
     return key if better is None else f"{key} {'↑' if better else '↓'}"
 
 

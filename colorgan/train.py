@@ -1,7 +1,7 @@
 """Training entry point: ``train(cfg)`` does the work, ``main`` is the Hydra command line.
 
-    python -m colorgan.train                      # model=gan data=samples: minutes on a CPU
-    python -m colorgan.train model=mse_cnn data=folder data.root=/photos
+python -m colorgan.train                      # model=gan data=samples: minutes on a CPU
+python -m colorgan.train model=mse_cnn data=folder data.root=/photos
 """
 
 from __future__ import annotations
@@ -10,10 +10,14 @@ import logging
 
 import hydra
 import pytorch_lightning as pl
+import torch
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.loggers import Logger, WandbLogger
+from pytorch_lightning.plugins.environments import SLURMEnvironment, TorchElasticEnvironment
 
+from colorgan.cli import ConfigError, run_task
 from colorgan.models.base import ColorizationModule
 
 log = logging.getLogger(__name__)
@@ -34,10 +38,53 @@ def build_callbacks(callbacks_cfg: DictConfig | None) -> list[pl.Callback]:
     return [hydra.utils.instantiate(c) for c in (callbacks_cfg or {}).values() if c is not None]
 
 
+def _uses_gpu(trainer_cfg: DictConfig) -> bool:
+    accelerator = str(trainer_cfg.get("accelerator", "auto"))
+    return accelerator in ("gpu", "cuda") or (accelerator == "auto" and torch.cuda.is_available())
+
+
+def check_multirun_launch(trainer_cfg: DictConfig) -> None:
+    """Refuse a Hydra multirun whose DDP would re-run the command line for ranks > 0.
+
+    Lightning's default DDP launcher starts each extra rank by re-executing ``sys.argv``; in a
+    multirun that re-enters the sweep, and each rank trains a different sweep point while
+    believing it is one DDP job. Spawned ranks (forks of this job) or ranks started by SLURM or
+    torchrun all train the same point.
+    """
+    if not HydraConfig.initialized() or HydraConfig.get().mode != RunMode.MULTIRUN:
+        return
+    strategy = trainer_cfg.get("strategy")
+    if isinstance(strategy, DictConfig):
+        is_ddp = str(strategy.get("_target_", "")).endswith("DDPStrategy")
+        is_ddp = is_ddp and strategy.get("start_method", "popen") == "popen"
+    else:
+        is_ddp = strategy == "ddp"
+    devices = trainer_cfg.get("devices", 1)
+    per_node = len(devices) if OmegaConf.is_list(devices) else int(devices) if str(devices).isdigit() else 2  # auto, -1
+    processes = per_node * int(trainer_cfg.get("num_nodes", 1))
+    external = SLURMEnvironment.detect() or TorchElasticEnvironment.detect()
+    if is_ddp and processes > 1 and not external:
+        raise ConfigError(
+            "a Hydra multirun (-m) with trainer=ddp would start every extra rank by re-running the whole "
+            "sweep, so each rank would silently train a different sweep point. Use "
+            "trainer.strategy.start_method=spawn, or launch the sweep on SLURM (hydra/launcher=slurm), "
+            "where every rank of a job trains the same point."
+        )
+
+
+def build_trainer(cfg: DictConfig, callbacks: list[pl.Callback], loggers: list[Logger]) -> pl.Trainer:
+    """The Trainer of ``cfg.trainer``; ``sync_batchnorm: auto`` means on for GPUs (no CPU kernel)."""
+    extra = {}
+    if cfg.trainer.get("sync_batchnorm") == "auto":
+        extra["sync_batchnorm"] = _uses_gpu(cfg.trainer)
+    return hydra.utils.instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False, **extra)
+
+
 def train(cfg: DictConfig) -> float | None:
     """Fit ``cfg.model`` on ``cfg.data``; return ``cfg.optimized_metric`` for sweepers (None if not logged)."""
     if cfg.get("seed") is not None:
         pl.seed_everything(cfg.seed, workers=True)
+    check_multirun_launch(cfg.trainer)  # before any work
     datamodule = hydra.utils.instantiate(cfg.data)
     model = build_model(cfg.model)
     model.meta["working_size"] = int(cfg.data.image_size)
@@ -45,7 +92,7 @@ def train(cfg: DictConfig) -> float | None:
         model.meta["name"] = HydraConfig.get().runtime.choices.get("model", model.meta["name"])
     callbacks = build_callbacks(cfg.get("callbacks"))
     loggers = build_loggers(cfg.get("logger"))
-    trainer: pl.Trainer = hydra.utils.instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False)
+    trainer = build_trainer(cfg, callbacks, loggers)
     for logger in loggers:
         logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
     try:
@@ -60,17 +107,9 @@ def train(cfg: DictConfig) -> float | None:
     return None if metric is None else float(metric)
 
 
-def exit_on_missing_settings(cfg: DictConfig) -> None:
-    """Stop with one line naming the setting (e.g. data=folder without data.root), not a traceback."""
-    missing = sorted(OmegaConf.missing_keys(cfg))
-    if missing:
-        raise SystemExit(f"error: missing required setting(s): {', '.join(missing)} (add {missing[0]}=...)")
-
-
 @hydra.main(version_base="1.3", config_path="../conf", config_name="train")
 def main(cfg: DictConfig) -> float | None:
-    exit_on_missing_settings(cfg)
-    return train(cfg)
+    return run_task(train, cfg)
 
 
 if __name__ == "__main__":

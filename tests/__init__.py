@@ -1,1 +1,1 @@
-"""colorgan tests. A regular package: torch-fidelity installs a top-level ``tests`` that would shadow a namespace one."""
+"""colorgan tests: a regular package, since torch-fidelity installs a top-level ``tests`` that would shadow ours."""

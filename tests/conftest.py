@@ -49,9 +49,15 @@ def photo(name: str = "chelsea", size: int | None = None) -> np.ndarray:
         h, w = img.shape[:2]
         s = min(h, w)
         img = img[(h - s) // 2 : (h - s) // 2 + s, (w - s) // 2 : (w - s) // 2 + s]
-        img = np.asarray(torch.nn.functional.interpolate(
-            torch.from_numpy(img).permute(2, 0, 1)[None].float(), size=(size, size), mode="area"
-        )[0].permute(1, 2, 0).round().clamp(0, 255).byte())
+        img = np.asarray(
+            torch.nn.functional.interpolate(
+                torch.from_numpy(img).permute(2, 0, 1)[None].float(), size=(size, size), mode="area"
+            )[0]
+            .permute(1, 2, 0)
+            .round()
+            .clamp(0, 255)
+            .byte()
+        )
     return img
 
 

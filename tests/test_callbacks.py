@@ -35,7 +35,9 @@ def test_wandb_without_an_account_logs_offline_with_real_images_and_the_config(t
     monkeypatch.setenv("NETRC", str(tmp_path / "no-netrc"))
     monkeypatch.setenv("WANDB_DIR", str(tmp_path))
     run = tmp_path / "run"
-    cfg = compose_cfg(run, [*FAST, "model=mse_cnn", "logger=wandb", "trainer.max_steps=2", "trainer.limit_val_batches=1"])
+    cfg = compose_cfg(
+        run, [*FAST, "model=mse_cnn", "logger=wandb", "trainer.max_steps=2", "trainer.limit_val_batches=1"]
+    )
     train(cfg)
     (offline,) = (run / "wandb").glob("offline-run-*")
     images = list(offline.glob("files/media/images/**/*.png"))

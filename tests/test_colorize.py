@@ -6,8 +6,8 @@ import torch
 from PIL import Image
 
 from colorgan.checkpoint import load_colorizer
-from colorgan.colorize import main as colorize_main
 from colorgan.color import rgb_to_L_ab
+from colorgan.colorize import main as colorize_main
 from colorgan.inference import colorize_image, working_shape
 from tests.conftest import photo
 from tests.test_data import exif_rotated_jpeg
@@ -48,7 +48,9 @@ def test_cli_handles_folders_globs_modes_and_a_broken_file(checkpoints, tmp_path
     Image.fromarray(np.dstack([photo("rocket", 24), np.full((24, 24), 128, np.uint8)]), "RGBA").save(src / "alpha.png")
     (src / "broken.jpg").write_bytes(b"\xff\xd8\xff not a jpeg")
     out = tmp_path / "out"
-    code = colorize_main(["--ckpt", str(checkpoints["gan"]), str(src), str(tmp_path / "in" / "*.png"), "--out", str(out)])
+    code = colorize_main(
+        ["--ckpt", str(checkpoints["gan"]), str(src), str(tmp_path / "in" / "*.png"), "--out", str(out)]
+    )
     assert code == 1  # the broken file is a failure...
     assert "broken.jpg" in capsys.readouterr().err
     assert Image.open(out / "rotated.png").size == (20, 40)  # ...and the others are done
@@ -68,5 +70,7 @@ def test_outputs_never_overwrite_inputs(checkpoints, tmp_path):
 def test_cli_names_a_bad_checkpoint_or_missing_input(checkpoints, tmp_path, capsys):
     assert colorize_main(["--ckpt", str(tmp_path / "none.ckpt"), "x.png"]) == 2
     assert "none.ckpt" in capsys.readouterr().err
-    assert colorize_main(["--ckpt", str(checkpoints["gan"]), str(tmp_path / "missing.jpg"), "--out", str(tmp_path)]) == 1
+    assert (
+        colorize_main(["--ckpt", str(checkpoints["gan"]), str(tmp_path / "missing.jpg"), "--out", str(tmp_path)]) == 1
+    )
     assert "missing.jpg" in capsys.readouterr().err

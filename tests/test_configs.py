@@ -79,8 +79,14 @@ def read_metrics(path):
 
 def test_a_short_gan_run_leaves_checkpoints_metrics_and_samples_and_resumes(tmp_path):
     run = tmp_path / "run"
-    overrides = [*FAST, "logger=csv", "model.pretrain_epochs=1", "trainer.limit_train_batches=2", "data.repeat=2",
-                 "trainer.log_every_n_steps=1"]
+    overrides = [
+        *FAST,
+        "logger=csv",
+        "model.pretrain_epochs=1",
+        "trainer.limit_train_batches=2",
+        "data.repeat=2",
+        "trainer.log_every_n_steps=1",
+    ]
     value = train(compose_cfg(run, [*overrides, "trainer.max_epochs=2"]))
     last = run / "checkpoints" / "last.ckpt"
     assert last.is_file() and list((run / "checkpoints").glob("best-*.ckpt"))

@@ -52,8 +52,15 @@ def test_find_images_is_recursive_sorted_and_ignores_other_files(mixed_folder):
     names = [p.relative_to(mixed_folder).as_posix() for p in find_images(mixed_folder)]
     assert names == sorted(names)
     assert set(names) == {
-        "rgb.png", "a/rotated.jpg", "a/rgba.png", "a/b/palette.png", "c/cmyk.jpg",
-        "c/gray16.png", "c/gray.bmp", "c/photo.webp", "c/bilevel.TIF",
+        "rgb.png",
+        "a/rotated.jpg",
+        "a/rgba.png",
+        "a/b/palette.png",
+        "c/cmyk.jpg",
+        "c/gray16.png",
+        "c/gray.bmp",
+        "c/photo.webp",
+        "c/bilevel.TIF",
     }
 
 

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 import torch
 import torchvision
+from hydra import compose, initialize_config_dir
 from PIL import Image
 
 from colorgan.compare import compare
 from colorgan.evaluate import evaluate
 from colorgan.metrics import METRIC_NAMES
 from tests.conftest import CONF_DIR, photo
-from hydra import compose, initialize_config_dir
 
 
 def compose_named(name: str, output_dir, overrides):
@@ -40,7 +40,9 @@ def test_evaluate_scores_every_image_of_a_folder_against_gray(checkpoints, photo
     assert saved["n_images"] == 5  # all of them, not a val split
     for key in METRIC_NAMES:
         assert np.isfinite(saved[key]) and np.isfinite(saved["gray"][key])
-    assert saved["gray"]["colorfulness"] < 0.5 and saved["gray"]["colorfulness_gt"] == pytest.approx(saved["colorfulness_gt"])
+    assert saved["gray"]["colorfulness"] < 0.5 and saved["gray"]["colorfulness_gt"] == pytest.approx(
+        saved["colorfulness_gt"]
+    )
     assert "fid" not in saved and "weights unavailable" in saved["skipped"]["fid"]  # offline: named, not zero
     assert saved["skipped"]["lpips"].startswith("disabled")
     assert record["psnr"] == saved["psnr"]
@@ -64,7 +66,9 @@ def test_lpips_is_computed_when_its_weights_are_in_the_torch_cache(checkpoints, 
 def test_compare_puts_models_side_by_side(checkpoints, photo_folder, tmp_path):
     run = tmp_path / "compare"
     ckpts = f"ckpts=[{checkpoints['gan']},{checkpoints['mse_cnn']}]"
-    evaluation = compare(compose_named("compare", run, [ckpts, "names=[gan,mse]", f"data.root={photo_folder}", *FAST_EVAL]))
+    evaluation = compare(
+        compose_named("compare", run, [ckpts, "names=[gan,mse]", f"data.root={photo_folder}", *FAST_EVAL])
+    )
     assert list(evaluation.results) == ["gray (ab=0)", "gan", "mse"]
     assert evaluation.grid_columns == ["gray (ab=0)", "gan", "mse", "truth"]
     table = (run / "comparison.md").read_text()
@@ -77,7 +81,9 @@ def test_compare_puts_models_side_by_side(checkpoints, photo_folder, tmp_path):
 
 def test_compare_default_names_say_model_and_run(checkpoints, photo_folder, tmp_path):
     ckpts = f"ckpts=[{checkpoints['gan']},{checkpoints['fusion']}]"
-    evaluation = compare(compose_named("compare", tmp_path / "c", [ckpts, f"data.root={photo_folder}", *FAST_EVAL, "data.image_size=32"]))
+    evaluation = compare(
+        compose_named("compare", tmp_path / "c", [ckpts, f"data.root={photo_folder}", *FAST_EVAL, "data.image_size=32"])
+    )
     names = list(evaluation.results)[1:]
     assert len(set(names)) == 2 and all("/last)" in n for n in names)
 

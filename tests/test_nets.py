@@ -14,7 +14,9 @@ from tests.conftest import MODELS, compose_cfg
 @pytest.mark.parametrize("model", MODELS)
 @pytest.mark.parametrize("size", [(37, 53), (64, 64), (1, 300)])
 def test_every_configured_generator_keeps_the_input_size(tmp_path, model, size):
-    generator = hydra.utils.instantiate(compose_cfg(tmp_path, [f"model={model}"]).model.generator, _convert_="all").eval()
+    generator = hydra.utils.instantiate(
+        compose_cfg(tmp_path, [f"model={model}"]).model.generator, _convert_="all"
+    ).eval()
     L = torch.rand(2, 1, *size) * 2 - 1
     with torch.no_grad():
         ab = generator(L)

@@ -12,9 +12,7 @@ def _unit_hash(key: str) -> float:
     return int.from_bytes(digest[:8], "big") / 2**64
 
 
-def split_files(
-    files: Sequence[Path], root: Path, val_fraction: float, seed: int = 0
-) -> tuple[list[Path], list[Path]]:
+def split_files(files: Sequence[Path], root: Path, val_fraction: float, seed: int = 0) -> tuple[list[Path], list[Path]]:
     """Assign each file to val when the hash of (seed, its path relative to root) < val_fraction.
 
     A file keeps its side when others are added or removed, so a growing collection never leaks

@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytorch_lightning as pl
-import torch
 from torch import Tensor, nn
 from torchmetrics import MeanMetric
 
 from colorgan import metrics
 from colorgan.color import AB_SCALE, L_ab_to_rgb, rgb_to_L_ab
-
 
 
 def trainable(module: nn.Module) -> list[nn.Parameter]:

@@ -21,8 +21,8 @@ class GANColorizer(ColorizationModule):
     """Manual optimization: per batch one D step, then one G step against the updated D.
 
     For the first ``pretrain_epochs`` epochs only G trains, on L1 alone (the pretraining that
-    makes a ResNet U-Net GAN converge in a fraction of the time). ``trainer.max_steps`` counts
-    iterations (generator updates), in both phases.
+    makes a ResNet U-Net GAN converge in a fraction of the time), at ``pretrain_lr`` if given.
+    ``trainer.max_steps`` counts iterations (generator updates), in both phases.
     """
 
     def __init__(
@@ -36,6 +36,7 @@ class GANColorizer(ColorizationModule):
         gan_mode: str = "vanilla",
         lambda_l1: float = 100.0,
         pretrain_epochs: int = 0,
+        pretrain_lr: float | None = None,
         gradient_clip_val: float | None = None,
         ab_scale: float = AB_SCALE,
     ):
@@ -47,12 +48,15 @@ class GANColorizer(ColorizationModule):
         self.scheduler_g, self.scheduler_d = scheduler_g, scheduler_d
         self.lambda_l1 = lambda_l1
         self.pretrain_epochs = pretrain_epochs
+        self.pretrain_lr = pretrain_lr
         self.gradient_clip_val = gradient_clip_val
 
     def configure_optimizers(self):
         opt_g = self.optimizer_g(params=trainable(self.generator))
         opt_d = self.optimizer_d(params=trainable(self.discriminator))
-        schedulers = [s(optimizer=o) for s, o in ((self.scheduler_g, opt_g), (self.scheduler_d, opt_d)) if s is not None]
+        schedulers = [
+            s(optimizer=o) for s, o in ((self.scheduler_g, opt_g), (self.scheduler_d, opt_d)) if s is not None
+        ]
         return [opt_g, opt_d], schedulers
 
     @property
@@ -104,6 +108,13 @@ class GANColorizer(ColorizationModule):
             }
         )
         self.log("train/g_l1", l1, prog_bar=True)
+
+    def on_train_epoch_start(self) -> None:
+        if self.pretrain_lr is None:
+            return
+        for group in self.optimizers()[0].param_groups:  # the GAN rate is kept in the group (checkpointed)
+            group.setdefault("gan_lr", group["lr"])
+            group["lr"] = self.pretrain_lr if self.pretraining else group["gan_lr"]
 
     def on_train_epoch_end(self) -> None:
         schedulers = self.lr_schedulers()  # stepped by hand: manual optimization skips Lightning's stepping

@@ -39,4 +39,7 @@ class RegressionColorizer(ColorizationModule):
         optimizer = self.optimizer(params=trainable(self.generator))
         if self.scheduler is None:
             return optimizer
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": self.scheduler(optimizer=optimizer), "interval": "epoch"}}
+        return {
+            "optimizer": optimizer,
+            "lr_scheduler": {"scheduler": self.scheduler(optimizer=optimizer), "interval": "epoch"},
+        }

@@ -38,20 +38,23 @@ class FusionNet(nn.Module):
 
     The classifier (any timm model, Inception-ResNet-v2 by default as in both papers) sees the
     gray image as sRGB, resized to its own input size and normalized with its own statistics; its
-    pooled features are the embedding. It stays frozen and in eval mode.
+    pooled features are the embedding, or its class logits with ``classifier_logits=True`` (what
+    both papers fused). It stays frozen and in eval mode.
     """
 
     def __init__(
         self,
         classifier: str = "inception_resnet_v2",
         classifier_pretrained: bool | str = False,
+        classifier_logits: bool = False,
         in_channels: int = 1,
         out_channels: int = 2,
         fusion_channels: int = 256,
     ):
         super().__init__()
         self.encoder = nn.Sequential(*_convs(in_channels, ENCODER))
-        self.classifier = create_timm_model(classifier, classifier_pretrained, num_classes=0)
+        head = {} if classifier_logits else {"num_classes": 0}
+        self.classifier = create_timm_model(classifier, classifier_pretrained, **head)
         if not classifier_pretrained:
             log.warning(
                 "FusionNet: classifier %r has random weights, so its embedding carries no semantics; "
@@ -63,7 +66,8 @@ class FusionNet(nn.Module):
         self.classifier_size = tuple(cfg["input_size"][-2:])
         self.register_buffer("mean", torch.tensor(cfg["mean"]).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(cfg["std"]).view(1, 3, 1, 1), persistent=False)
-        fused_in = ENCODER[-1][0] + self.classifier.num_features
+        embedding = self.classifier.num_classes if classifier_logits else self.classifier.num_features
+        fused_in = ENCODER[-1][0] + embedding
         self.fuse = nn.Sequential(nn.Conv2d(fused_in, fusion_channels, 1), nn.ReLU(inplace=True))
         # Wallner's decoder: conv128, up, conv64, up, conv32, conv16, conv2+tanh, (up in forward)
         self.decoder = nn.Sequential(
@@ -84,8 +88,10 @@ class FusionNet(nn.Module):
 
     @torch.no_grad()
     def embed(self, L: Tensor) -> Tensor:
-        """The classifier's global embedding of the gray image: ``(B, num_features)``."""
-        rgb = F.interpolate(gray_rgb(L), size=self.classifier_size, mode="bilinear", align_corners=False, antialias=True)
+        """The classifier's global embedding of the gray image: ``(B, features or classes)``."""
+        rgb = F.interpolate(
+            gray_rgb(L), size=self.classifier_size, mode="bilinear", align_corners=False, antialias=True
+        )
         return self.classifier((rgb - self.mean) / self.std)
 
     def forward(self, L: Tensor) -> Tensor:

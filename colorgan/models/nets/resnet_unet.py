@@ -34,7 +34,9 @@ class ResNetUNet(nn.Module):
     Inputs of any size are padded to the encoder's stride and the output cropped back.
     """
 
-    def __init__(self, backbone: str = "resnet18", pretrained: bool | str = False, in_channels: int = 1, out_channels: int = 2):
+    def __init__(
+        self, backbone: str = "resnet18", pretrained: bool | str = False, in_channels: int = 1, out_channels: int = 2
+    ):
         super().__init__()
         self.encoder = create_timm_model(backbone, pretrained, features_only=True, in_chans=in_channels)
         widths = self.encoder.feature_info.channels()  # e.g. resnet18: [64, 64, 128, 256, 512]

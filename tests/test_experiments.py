@@ -1,0 +1,85 @@
+"""Every paper experiment composes, says what the paper says, and trains."""
+
+
+import pytest
+import torch
+
+from colorgan.models.schedules import linear_decay
+from colorgan.train import build_model, train
+from tests.conftest import CONF_DIR, FAST, compose_cfg
+from tests.test_gan_module import fit, make_gan
+
+EXPERIMENTS = sorted(p.stem for p in (CONF_DIR / "experiment").glob("*.yaml"))
+# What a fast CPU test must change: no weight downloads, sizes a tiny net can take.
+OFFLINE = {
+    "wallner_beta": [],
+    "koalarization": ["model.generator.classifier_pretrained=false", "model.generator.classifier=resnet18"],
+    "pix2pix_isola": ["model.generator.num_downs=6"],
+    "unet_gan": ["model.generator.pretrained=false", "model.pretrain_epochs=0"],
+}
+
+
+def test_the_four_paper_experiments_exist():
+    assert EXPERIMENTS == sorted(OFFLINE)
+
+
+@pytest.mark.parametrize("experiment", EXPERIMENTS)
+def test_every_experiment_trains_with_fast_dev_run(tmp_path, experiment):
+    cfg = compose_cfg(tmp_path, [f"experiment={experiment}", *FAST, *OFFLINE[experiment], "trainer.fast_dev_run=true"])
+    assert experiment in cfg.tags
+    train(cfg)
+
+
+@pytest.mark.parametrize(
+    "experiment, expected",
+    [
+        ("wallner_beta", {"model.ab_scale": 128.0, "model.optimizer._target_": "torch.optim.RMSprop", "model.loss": "mse"}),
+        ("koalarization", {"model.ab_scale": 127.0, "model.generator.classifier": "inception_resnet_v2",
+                           "model.generator.classifier_logits": True, "data.image_size": 224}),
+        ("pix2pix_isola", {"model.lambda_l1": 100.0, "model.generator.num_downs": 8, "data.batch_size": 1,
+                           "model.scheduler_g._target_": "colorgan.models.schedules.linear_decay"}),
+        ("unet_gan", {"model.generator.backbone": "resnet18", "model.generator.pretrained": True,
+                      "model.pretrain_epochs": 20, "model.pretrain_lr": 1e-4, "model.optimizer_g.lr": 2e-4}),
+    ],
+)  # fmt: skip
+def test_experiments_carry_their_papers_settings(tmp_path, experiment, expected):
+    from omegaconf import OmegaConf
+
+    cfg = compose_cfg(tmp_path, [f"experiment={experiment}"])
+    for key, value in expected.items():
+        assert OmegaConf.select(cfg, key) == value, key
+
+
+def test_koalarization_fuses_the_class_logits(tmp_path):
+    cfg = compose_cfg(tmp_path, ["experiment=koalarization", *OFFLINE["koalarization"]])
+    net = build_model(cfg.model).generator
+    assert net.embed(torch.zeros(1, 1, 32, 32)).shape == (1, 1000)
+
+
+def test_linear_decay_is_pix2pix_schedule():
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    schedule = linear_decay(opt, constant_epochs=3, decay_epochs=3)
+    rates = []
+    for _ in range(6):
+        rates.append(opt.param_groups[0]["lr"])
+        opt.step()
+        schedule.step()
+    assert rates == pytest.approx([1.0, 1.0, 1.0, 0.75, 0.5, 0.25])
+
+
+def test_pretrain_lr_applies_only_while_pretraining(photo_batch):
+    model = make_gan(lr_g=2e-4, pretrain_epochs=1)
+    model.pretrain_lr = 1e-4
+    seen = []
+    model.on_train_batch_start = lambda batch, i: seen.append(model.optimizers()[0].param_groups[0]["lr"])
+    fit(model, photo_batch, steps=2, steps_per_epoch=1)
+    assert seen == pytest.approx([1e-4, 2e-4])
+
+
+def test_unknown_experiment_is_a_clear_error(tmp_path):
+    from hydra.errors import MissingConfigException
+
+    with pytest.raises(MissingConfigException, match="nope"):
+        compose_cfg(tmp_path, ["experiment=nope"])
+
+

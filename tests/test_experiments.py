@@ -1,6 +1,5 @@
 """Every paper experiment composes, says what the paper says, and trains."""
 
-
 import pytest
 import torch
 
@@ -33,7 +32,8 @@ def test_every_experiment_trains_with_fast_dev_run(tmp_path, experiment):
 @pytest.mark.parametrize(
     "experiment, expected",
     [
-        ("wallner_beta", {"model.ab_scale": 128.0, "model.optimizer._target_": "torch.optim.RMSprop", "model.loss": "mse"}),
+        ("wallner_beta", {"model.ab_scale": 128.0, "model.optimizer._target_": "torch.optim.RMSprop",
+                          "model.loss": "mse"}),
         ("koalarization", {"model.ab_scale": 127.0, "model.generator.classifier": "inception_resnet_v2",
                            "model.generator.classifier_logits": True, "data.image_size": 224}),
         ("pix2pix_isola", {"model.lambda_l1": 100.0, "model.generator.num_downs": 8, "data.batch_size": 1,
@@ -81,5 +81,3 @@ def test_unknown_experiment_is_a_clear_error(tmp_path):
 
     with pytest.raises(MissingConfigException, match="nope"):
         compose_cfg(tmp_path, ["experiment=nope"])
-
-

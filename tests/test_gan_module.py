@@ -6,23 +6,11 @@ import pytest
 import pytorch_lightning as pl
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader
 
+from colorgan.benchmarks.train_step import SameBatch
 from colorgan.models.gan_module import GANColorizer
 from colorgan.models.nets import PatchGAN, ResNetUNet
-
-
-class FixedBatches(Dataset):
-    """The same batch, ``n`` times: whatever changes is the nets, not the data."""
-
-    def __init__(self, batch: dict, n: int):
-        self.batch, self.n = batch, n
-
-    def __len__(self) -> int:
-        return self.n
-
-    def __getitem__(self, i: int) -> dict:
-        return self.batch
 
 
 def make_gan(gan_mode="vanilla", lr_g=2e-4, lr_d=2e-4, lambda_l1=100.0, pretrain_epochs=0) -> GANColorizer:
@@ -49,7 +37,7 @@ def fit(model: GANColorizer, batch: dict, steps: int, steps_per_epoch: int | Non
         enable_model_summary=False,
         limit_val_batches=0,
     )
-    loader = DataLoader(FixedBatches(batch, steps_per_epoch or steps), batch_size=None)
+    loader = DataLoader(SameBatch(batch, steps_per_epoch or steps), batch_size=None)
     trainer.fit(model, train_dataloaders=loader)
     return trainer
 

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
 import yaml
 from hydra import compose, initialize_config_dir
 from PIL import Image
@@ -81,7 +80,8 @@ def test_two_process_cpu_ddp_trains_and_its_checkpoint_colorizes(tmp_path):
     run = tmp_path / "ddp"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "WANDB_MODE": "disabled"}
     cmd = [sys.executable, "-m", "colorgan.train", "trainer=ddp", "trainer.accelerator=cpu", "trainer.devices=2",
-           "model.pretrain_epochs=1", "trainer.max_epochs=2", "data.repeat=4", *FAST, f"hydra.run.dir={run}"]  # fmt: skip
+           "model.pretrain_epochs=1", "trainer.max_epochs=2", "data.repeat=4", *FAST,
+           f"hydra.run.dir={run}"]  # fmt: skip
     out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]
     assert len(list((run / "samples").glob("*.png"))) == 2  # once per validation, not once per rank
@@ -89,4 +89,7 @@ def test_two_process_cpu_ddp_trains_and_its_checkpoint_colorizes(tmp_path):
 
     photo = tmp_path / "photo.png"
     Image.fromarray(np.full((40, 60, 3), 120, np.uint8)).save(photo)
-    assert colorize_main(["--ckpt", str(run / "checkpoints" / "last.ckpt"), str(photo), "--out", str(tmp_path / "out")]) == 0
+    assert (
+        colorize_main(["--ckpt", str(run / "checkpoints" / "last.ckpt"), str(photo), "--out", str(tmp_path / "out")])
+        == 0
+    )

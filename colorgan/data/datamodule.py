@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 
 import pytorch_lightning as pl
@@ -76,10 +77,13 @@ class ColorizationDataModule(pl.LightningDataModule):
 
     def train_dataloader(self) -> DataLoader:
         transform = train_transform(self.image_size, self.min_scale)
-        return self._loader(ImageFileDataset(self.train_files, transform, self.repeat), train=True)
+        # the smallest random crop (area min_scale) still gets image_size pixels from the decoded photo
+        min_side = math.ceil(self.image_size / math.sqrt(self.min_scale))
+        return self._loader(ImageFileDataset(self.train_files, transform, self.repeat, min_side), train=True)
 
     def val_dataloader(self) -> DataLoader:
-        return self._loader(ImageFileDataset(self.val_files, val_transform(self.image_size)), train=False)
+        dataset = ImageFileDataset(self.val_files, val_transform(self.image_size), min_side=self.image_size)
+        return self._loader(dataset, train=False)
 
     def test_dataloader(self) -> DataLoader:
         return self.val_dataloader()

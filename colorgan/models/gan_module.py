@@ -39,8 +39,9 @@ class GANColorizer(ColorizationModule):
         pretrain_lr: float | None = None,
         gradient_clip_val: float | None = None,
         ab_scale: float = AB_SCALE,
+        channels_last: bool = False,
     ):
-        super().__init__(generator, ab_scale)
+        super().__init__(generator, ab_scale, channels_last)
         self.automatic_optimization = False
         self.discriminator = discriminator
         self.gan_loss = GANLoss(gan_mode)

@@ -22,8 +22,9 @@ class RegressionColorizer(ColorizationModule):
         scheduler: SchedulerFactory = None,
         loss: str = "mse",
         ab_scale: float = AB_SCALE,
+        channels_last: bool = False,
     ):
-        super().__init__(generator, ab_scale)
+        super().__init__(generator, ab_scale, channels_last)
         if loss not in REGRESSION_LOSSES:
             raise ValueError(f"model.loss must be one of {', '.join(REGRESSION_LOSSES)}; got {loss!r}")
         self.loss_fn = REGRESSION_LOSSES[loss]

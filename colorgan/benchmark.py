@@ -1,0 +1,95 @@
+"""Throughput of colorgan's data path, training step and colorize path, against classic baselines.
+
+    python -m colorgan.benchmark data  --images DIR --size 256 --batch 16 --workers 2
+    python -m colorgan.benchmark train --model pix2pix --size 256 --batch 4 --steps 10 [--precision P] [--channels-last]
+    python -m colorgan.benchmark infer --model gan --size 256 --batch 4 --photo-size 4000x3000
+
+Each prints a table for people and, as its last line, one JSON object with ``images_per_s`` (and the
+settings). Baselines run in the same process on the same inputs, so the ratios are what to quote.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from collections.abc import Callable
+
+import torch
+
+from colorgan.benchmarks import data_path, infer_path, train_step
+from colorgan.inference import resolve_device
+
+
+def images_per_second(step: Callable[[], int], steps: int, warmup: int = 1) -> float:
+    """Images per second over ``steps`` calls of ``step()`` (which returns how many images it did),
+    after ``warmup`` uncounted calls (allocation, worker start-up, autotuning)."""
+    for _ in range(warmup):
+        step()
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+    start, images = time.perf_counter(), 0
+    for _ in range(steps):
+        images += step()
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+    return images / (time.perf_counter() - start)
+
+
+def report(title: str, rows: dict[str, float], settings: dict) -> dict:
+    """Print a table of images/s with ratios to the last row (the baseline); return the JSON record."""
+    baseline = list(rows.values())[-1]
+    print(f"\n{title}  ({settings})")
+    print(f"{'path':<44} {'images/s':>10} {'ratio':>8}")
+    for name, value in rows.items():
+        print(f"{name:<44} {value:>10.2f} {value / baseline:>7.2f}x")
+    first = next(iter(rows.values()))
+    return {"images_per_s": first, "baseline_images_per_s": baseline, "speedup": first / baseline, **settings}
+
+
+def machine() -> dict:
+    device = torch.cuda.get_device_name() if torch.cuda.is_available() else platform.processor() or platform.machine()
+    return {"device": device, "torch": torch.__version__, "threads": torch.get_num_threads()}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m colorgan.benchmark", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    data = sub.add_parser("data", help="files on disk -> normalized (L, ab) batches on the device")
+    data.add_argument("--images", required=True, help="a folder of photos (JPEGs show the draft-mode gain)")
+    data.add_argument("--workers", type=int, default=2)
+    data.add_argument("--batches", type=int, default=10)
+    train = sub.add_parser("train", help="the LightningModule's training step vs a plain fp32 eager loop")
+    train.add_argument("--model", default="gan", choices=["gan", "pix2pix", "mse_cnn", "fusion"])
+    train.add_argument("--steps", type=int, default=10)
+    train.add_argument("--precision", default=None, help="default: the recommended one for the device")
+    train.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None)
+    infer = sub.add_parser("infer", help="the colorize path on large photos")
+    infer.add_argument("--model", default="gan", choices=["gan", "pix2pix", "mse_cnn", "fusion"])
+    infer.add_argument("--photo-size", default="4000x3000", help="WIDTHxHEIGHT of the synthetic photos")
+    for p in (data, train, infer):
+        p.add_argument("--size", type=int, default=256, help="training / working image size")
+        p.add_argument("--batch", type=int, default=4)
+        p.add_argument("--device", default="auto")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    device = resolve_device(args.device)
+    settings = {"command": args.command, "size": args.size, "batch": args.batch, **machine()}
+    if args.command == "data":
+        rows, extra = data_path.run(args, device)
+    elif args.command == "train":
+        rows, extra = train_step.run(args, device)
+    else:
+        rows, extra = infer_path.run(args, device)
+    record = report(f"benchmark {args.command}", rows, {**settings, **extra})
+    print(json.dumps(record))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,38 @@
+"""Building a model config and real photo batches for the benchmarks, as training would."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import torch
+from hydra import compose, initialize_config_dir
+
+from colorgan.data.images import load_rgb
+from colorgan.data.samples import sample_photos
+from colorgan.data.transforms import val_transform
+from colorgan.models.base import ColorizationModule
+from colorgan.train import build_model
+
+CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
+
+
+def benchmark_model(name: str, size: int) -> ColorizationModule:
+    """The model config ``name`` as training builds it; the GAN without its L1-only warm-up epochs,
+    and pix2pix with as many downsamplings as ``size`` allows."""
+    overrides = [f"model={name}"]
+    if name == "gan":
+        overrides.append("model.pretrain_epochs=0")
+    if name == "pix2pix":
+        overrides.append(f"model.generator.num_downs={min(8, int(math.log2(size)))}")
+    with initialize_config_dir(version_base="1.3", config_dir=str(CONF_DIR)):
+        cfg = compose("train", overrides=overrides)
+    return build_model(cfg.model)
+
+
+def photo_batch(size: int, batch: int) -> dict:
+    """``{"rgb": uint8 (batch, 3, size, size)}`` of real photographs (the bundled samples, cycled)."""
+    train, _ = sample_photos()
+    transform = val_transform(size)
+    images = [transform(load_rgb(train[i % len(train)])) for i in range(batch)]
+    return {"rgb": torch.stack(images)}

@@ -1,0 +1,89 @@
+"""The fast paths stay correct: draft decoding, bf16 + channels_last training, the benchmark command."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from colorgan.benchmark import main as benchmark_main
+from colorgan.benchmarks.train_step import SameBatch, cpu_has_native_bf16
+from colorgan.data.images import load_rgb
+from tests.conftest import photo
+from tests.test_gan_module import d_view, fit, make_gan
+
+
+@pytest.fixture
+def big_jpeg(tmp_path):
+    path = tmp_path / "big.jpg"
+    Image.fromarray(photo("astronaut")).resize((2400, 1600), Image.BICUBIC).save(path, quality=92)
+    return path
+
+
+def test_draft_decoding_keeps_at_least_the_pixels_asked_for(big_jpeg):
+    full = load_rgb(big_jpeg)
+    small = load_rgb(big_jpeg, min_side=300)
+    assert full.size == (2400, 1600)
+    assert min(small.size) >= 300 and small.size[0] < 2400  # decoded at 1/2, 1/4 or 1/8
+    # same picture: the reduced decode matches the full decode resized
+    ref = np.asarray(full.resize(small.size, Image.BILINEAR)).astype(float)
+    assert np.abs(np.asarray(small).astype(float) - ref).mean() < 6
+
+
+def test_draft_is_not_used_when_the_crop_needs_the_full_size(big_jpeg):
+    assert load_rgb(big_jpeg, min_side=1000).size == (2400, 1600)
+
+
+def test_gan_in_bf16_with_channels_last_still_learns(photo_batch):
+    """D separates real from fake and G's L1 drops, in bf16 autocast with NHWC tensors."""
+    model = make_gan(lr_g=0.0)
+    model.channels_last = True
+    _, real0, fake0, _ = d_view(model, photo_batch)
+    import pytorch_lightning as pl
+    from torch.utils.data import DataLoader
+
+    trainer = pl.Trainer(accelerator="cpu", precision="bf16-mixed", max_steps=8, logger=False,
+                         enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
+                         limit_val_batches=0)  # fmt: skip
+    trainer.fit(model, DataLoader(SameBatch(photo_batch, 8), batch_size=None))
+    assert model.generator.encoder.conv1.weight.is_contiguous(memory_format=torch.channels_last)
+    _, real1, fake1, _ = d_view(model, photo_batch)
+    assert real1 - fake1 > real0 - fake0 + 0.01
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+
+    model = make_gan(lr_g=1e-3, lambda_l1=100.0)
+    model.channels_last = True
+    L, ab = model.split_batch(photo_batch)
+    with torch.no_grad():
+        before = (model.generator(L) - ab).abs().mean().item()
+    fit(model, photo_batch, steps=10)
+    with torch.no_grad():
+        assert (model.generator.eval()(L) - ab).abs().mean().item() < before
+
+
+def last_json(capsys) -> dict:
+    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+
+def test_benchmark_data_measures_both_paths(tmp_path, big_jpeg, capsys):
+    for i in range(3):
+        Image.open(big_jpeg).save(tmp_path / f"p{i}.jpg")
+    benchmark_main(
+        ["data", "--images", str(tmp_path), "--size", "64", "--batch", "2", "--workers", "0", "--batches", "2"]
+    )
+    record = last_json(capsys)
+    assert record["images_per_s"] > 0 and record["baseline_images_per_s"] > 0 and record["command"] == "data"
+
+
+def test_benchmark_train_runs_the_modules_step_and_the_eager_loop(capsys):
+    benchmark_main(["train", "--model", "mse_cnn", "--size", "32", "--batch", "2", "--steps", "2"])
+    record = last_json(capsys)
+    expected = ("bf16-mixed", True) if cpu_has_native_bf16() else ("32-true", False)
+    assert record["images_per_s"] > 0 and (record["precision"], record["channels_last"]) == expected
+
+
+def test_benchmark_infer_reports_speed_and_memory(capsys):
+    benchmark_main(["infer", "--model", "mse_cnn", "--size", "32", "--batch", "1", "--photo-size", "300x200"])
+    record = last_json(capsys)
+    assert record["images_per_s"] > 0 and record["peak_rss_mb"] > 0 and record["photo"] == "300x200"

@@ -14,28 +14,11 @@ import argparse
 import json
 import platform
 import sys
-import time
-from collections.abc import Callable
 
 import torch
 
 from colorgan.benchmarks import data_path, infer_path, train_step
 from colorgan.inference import resolve_device
-
-
-def images_per_second(step: Callable[[], int], steps: int, warmup: int = 1) -> float:
-    """Images per second over ``steps`` calls of ``step()`` (which returns how many images it did),
-    after ``warmup`` uncounted calls (allocation, worker start-up, autotuning)."""
-    for _ in range(warmup):
-        step()
-    if torch.cuda.is_available():
-        torch.cuda.synchronize()
-    start, images = time.perf_counter(), 0
-    for _ in range(steps):
-        images += step()
-    if torch.cuda.is_available():
-        torch.cuda.synchronize()
-    return images / (time.perf_counter() - start)
 
 
 def report(title: str, rows: dict[str, float], settings: dict) -> dict:

@@ -35,8 +35,8 @@ def _safe_config(node: Any, path: Path) -> Any:
     target = node.get("_target_")
     if target is not None and not (isinstance(target, str) and target.startswith(ALLOWED_TARGET_PREFIXES)):
         raise CheckpointError(f"{path}: refused: its model config names {target!r}, outside colorgan/torch")
-    # the weights come from the checkpoint: never fetch pretrained ones while rebuilding
-    return {k: (False if k in _WEIGHT_FLAGS else _safe_config(v, path)) for k, v in node.items()}
+    # None: no download, the weights come from the checkpoint (False would mean "train from random")
+    return {k: (None if k in _WEIGHT_FLAGS else _safe_config(v, path)) for k, v in node.items()}
 
 
 def read_checkpoint(path: str | Path) -> dict:

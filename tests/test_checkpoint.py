@@ -66,3 +66,9 @@ def test_rebuilding_never_downloads_pretrained_weights(tmp_path, checkpoints):
     ckpt["colorgan_model_config"]["generator"]["pretrained"] = True  # would fail offline
     torch.save(ckpt, tmp_path / "pretrained.ckpt")
     assert load_colorizer(tmp_path / "pretrained.ckpt") is not None
+
+
+def test_loading_a_fusion_checkpoint_does_not_claim_random_weights(checkpoints, caplog):
+    with caplog.at_level("WARNING"):
+        load_colorizer(checkpoints["fusion"])
+    assert "random weights" not in caplog.text

@@ -12,6 +12,7 @@ from PIL import Image
 from torch.utils.data import DataLoader, Dataset
 from torchvision.transforms import v2
 
+from colorgan.benchmarks.timing import images_per_second
 from colorgan.color import AB_SCALE, L_SCALE, rgb_to_L_ab
 from colorgan.data import FolderDataModule
 
@@ -38,8 +39,6 @@ class ClassicLabDataset(Dataset):
 def measure(loader: DataLoader, to_device, batches: int) -> float:
     """Images/s of ``loader`` feeding ``to_device``. Its workers start here and are shut down before
     returning, so two paths measured one after the other never compete for the CPU."""
-    from colorgan.benchmark import images_per_second
-
     live = [iter(loader)]  # the only reference: releasing it stops the workers
 
     def step() -> int:

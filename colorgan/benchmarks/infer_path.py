@@ -11,14 +11,13 @@ import torch
 from PIL import Image
 
 from colorgan.benchmarks.models import benchmark_model
+from colorgan.benchmarks.timing import images_per_second
 from colorgan.inference import colorize_image, lightness
 
 FULL_RES_LIMIT = 4_000_000  # the naive baseline runs the net at full size: only on photos it can take
 
 
 def run(args: argparse.Namespace, device: torch.device) -> tuple[dict[str, float], dict]:
-    from colorgan.benchmark import images_per_second
-
     model = benchmark_model(args.model, args.size).to(device).eval()
     model.meta["working_size"] = args.size
     w, h = (int(v) for v in args.photo_size.lower().split("x"))

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset
 
 from colorgan.benchmarks.models import benchmark_model, photo_batch
+from colorgan.benchmarks.timing import images_per_second
 from colorgan.color import rgb_to_L_ab
 from colorgan.models.gan_module import GANColorizer
 
@@ -75,8 +76,6 @@ def lightning_step(args, device, precision: str, channels_last: bool, warmup: in
 
 def eager_loop(args, device) -> float:
     """Images/s of the textbook fp32 loop: fresh copies of the same nets, Adam, no Lightning."""
-    from colorgan.benchmark import images_per_second
-
     module = benchmark_model(args.model, args.size)
     L, ab = rgb_to_L_ab(photo_batch(args.size, args.batch)["rgb"].to(device))
     G = copy.deepcopy(module.generator).to(device).train()

@@ -55,7 +55,7 @@ class FusionNet(nn.Module):
         self.encoder = nn.Sequential(*_convs(in_channels, ENCODER))
         head = {} if classifier_logits else {"num_classes": 0}
         self.classifier = create_timm_model(classifier, classifier_pretrained, **head)
-        if not classifier_pretrained:
+        if classifier_pretrained is False:  # None: weights are loaded afterwards (from a checkpoint)
             log.warning(
                 "FusionNet: classifier %r has random weights, so its embedding carries no semantics; "
                 "for the real baseline set model.generator.classifier_pretrained=true or a weights file",

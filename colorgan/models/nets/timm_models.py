@@ -9,7 +9,8 @@ from torch import nn
 
 
 def create_timm_model(name: str, pretrained: bool | str = False, **kwargs) -> nn.Module:
-    """``timm.create_model(name, **kwargs)`` where ``pretrained`` is False, True (hub) or a file path.
+    """``timm.create_model(name, **kwargs)`` where ``pretrained`` is False/None (no download), True (hub)
+    or a file path.
 
     A local file (``.safetensors``, ``.pth``, ``.bin``) is loaded through timm's own pretrained
     path, so input-channel adaptation (``in_chans=1``) and classifier filtering still apply.

@@ -1,7 +1,9 @@
-"""Weights & Biases that never needs an account: online with credentials, offline without."""
+"""Loggers that keep a run's records: a CSV that a resumed run appends to, and Weights & Biases
+that never needs an account (online with credentials, offline without)."""
 
 from __future__ import annotations
 
+import csv
 import logging
 import netrc
 import os
@@ -10,9 +12,36 @@ from urllib.parse import urlparse
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from pytorch_lightning.loggers import WandbLogger
+from pytorch_lightning.loggers import CSVLogger, WandbLogger
+from pytorch_lightning.loggers.csv_logs import ExperimentWriter
+from pytorch_lightning.loggers.logger import rank_zero_experiment
 
 log = logging.getLogger(__name__)
+
+
+class _AppendingWriter(ExperimentWriter):
+    """Lightning's CSV writer deletes an existing metrics.csv; this one keeps its rows and header."""
+
+    def _check_log_dir_exists(self) -> None:
+        if self._fs.isfile(self.metrics_file_path):
+            with self._fs.open(self.metrics_file_path, "r", newline="") as f:
+                self.metrics_keys = next(csv.reader(f), [])
+
+
+class ResumableCSVLogger(CSVLogger):
+    """``metrics.csv`` that a resumed run (same run directory) continues instead of replacing.
+
+    Steps logged after the last checkpoint of a killed run appear twice; the later rows are the
+    resumed run's.
+    """
+
+    @property
+    @rank_zero_experiment
+    def experiment(self) -> ExperimentWriter:
+        if self._experiment is None:
+            self._fs.makedirs(self.root_dir, exist_ok=True)
+            self._experiment = _AppendingWriter(log_dir=self.log_dir)
+        return self._experiment
 
 
 def wandb_credentials_found() -> bool:

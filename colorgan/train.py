@@ -7,6 +7,7 @@ python -m colorgan.train model=mse_cnn data=folder data.root=/photos
 from __future__ import annotations
 
 import logging
+import signal
 
 import hydra
 import pytorch_lightning as pl
@@ -16,9 +17,11 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.loggers import Logger, WandbLogger
 from pytorch_lightning.plugins.environments import SLURMEnvironment, TorchElasticEnvironment
+from pytorch_lightning.utilities.exceptions import SIGTERMException
 
 from colorgan.cli import ConfigError, run_task
 from colorgan.models.base import ColorizationModule
+from colorgan.resume import check_resumable, find_resume_checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +98,14 @@ def train(cfg: DictConfig) -> float | None:
     trainer = build_trainer(cfg, callbacks, loggers)
     for logger in loggers:
         logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
+    ckpt_path = find_resume_checkpoint(cfg.get("ckpt_path"), cfg.paths.output_dir)
+    if ckpt_path is not None:
+        check_resumable(ckpt_path, model, model.model_config)
     try:
-        trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
+        trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path)
+    except SIGTERMException as stop:  # preemption: last.ckpt was saved; exit as a terminated process does
+        log.warning("stopped by SIGTERM at step %d; resume with ckpt_path=last", trainer.global_step)
+        raise SystemExit(128 + signal.SIGTERM) from stop
     finally:
         for logger in loggers:
             if isinstance(logger, WandbLogger) and trainer.is_global_zero:

@@ -13,6 +13,7 @@ from torch.utils.data import DataLoader
 from colorgan.data.datasets import ImageFileDataset
 from colorgan.data.images import find_images
 from colorgan.data.samples import sample_photos
+from colorgan.data.sampler import ResumableSampler
 from colorgan.data.split import split_files
 from colorgan.data.transforms import train_transform, val_transform
 
@@ -34,6 +35,7 @@ class ColorizationDataModule(pl.LightningDataModule):
         pin_memory: bool | None = None,
         repeat: int = 1,
         min_scale: float = 0.25,
+        shuffle_seed: int | None = 0,
     ):
         super().__init__()
         self.image_size = image_size
@@ -42,6 +44,8 @@ class ColorizationDataModule(pl.LightningDataModule):
         self.pin_memory = torch.cuda.is_available() if pin_memory is None else pin_memory
         self.repeat = repeat
         self.min_scale = min_scale
+        self.shuffle_seed = shuffle_seed or 0
+        self._resume: dict | None = None
         self.train_files: list[Path] = []
         self.val_files: list[Path] = []
 
@@ -64,12 +68,12 @@ class ColorizationDataModule(pl.LightningDataModule):
             self.train_files, self.val_files = self.list_files()
             log.info("data: %d train / %d val images", len(self.train_files), len(self.val_files))
 
-    def _loader(self, dataset: ImageFileDataset, train: bool) -> DataLoader:
+    def _loader(self, dataset: ImageFileDataset, sampler: ResumableSampler, train: bool) -> DataLoader:
         return DataLoader(
             dataset,
             batch_size=self.batch_size,
-            shuffle=train,
-            drop_last=train and len(dataset) >= self.batch_size,  # BatchNorm cannot train on 1 image
+            sampler=sampler,
+            drop_last=train and len(sampler) >= self.batch_size,  # BatchNorm cannot train on 1 image
             num_workers=self.num_workers,
             pin_memory=self.pin_memory,
             persistent_workers=self.num_workers > 0,
@@ -79,11 +83,28 @@ class ColorizationDataModule(pl.LightningDataModule):
         transform = train_transform(self.image_size, self.min_scale)
         # the smallest random crop (area min_scale) still gets image_size pixels from the decoded photo
         min_side = math.ceil(self.image_size / math.sqrt(self.min_scale))
-        return self._loader(ImageFileDataset(self.train_files, transform, self.repeat, min_side), train=True)
+        dataset = ImageFileDataset(self.train_files, transform, self.repeat, min_side)
+        sampler = ResumableSampler(len(dataset), shuffle=True, seed=self.shuffle_seed)
+        # Lightning sets a sampler's epoch only after its first iterator exists, which on a resumed
+        # run is already the checkpoint's epoch: set it here.
+        sampler.set_epoch(self.trainer.current_epoch if self.trainer is not None else 0)
+        if self._resume is not None:
+            sampler.resume_at(self._resume["epoch"], self._resume["batches_done"] * self.batch_size)
+        return self._loader(dataset, sampler, train=True)
+
+    def state_dict(self) -> dict:
+        """Where the training epoch stands, for a mid-epoch resume (stored in every checkpoint)."""
+        if self.trainer is None:
+            return {}
+        progress = self.trainer.fit_loop.epoch_loop.batch_progress.current
+        return {"epoch": self.trainer.current_epoch, "batches_done": progress.processed}
+
+    def load_state_dict(self, state: dict) -> None:
+        self._resume = dict(state) if state else None
 
     def val_dataloader(self) -> DataLoader:
         dataset = ImageFileDataset(self.val_files, val_transform(self.image_size), min_side=self.image_size)
-        return self._loader(dataset, train=False)
+        return self._loader(dataset, ResumableSampler(len(dataset), shuffle=False, even=False), train=False)
 
     def test_dataloader(self) -> DataLoader:
         return self.val_dataloader()

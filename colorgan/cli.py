@@ -8,6 +8,7 @@ from typing import TypeVar
 from omegaconf import DictConfig, OmegaConf
 
 from colorgan.checkpoint import CheckpointError
+from colorgan.models.divergence import DivergenceError
 
 T = TypeVar("T")
 
@@ -16,7 +17,8 @@ class ConfigError(ValueError):
     """Settings that cannot work together; the message says which and what to do instead."""
 
 
-USER_ERRORS = (CheckpointError, FileNotFoundError, ConfigError)  # the message names the culprit
+# the message names the culprit (and, for a diverged run, what was kept and what to try)
+USER_ERRORS = (CheckpointError, FileNotFoundError, ConfigError, DivergenceError)
 
 
 def run_task(task: Callable[[DictConfig], T], cfg: DictConfig) -> T:

@@ -21,14 +21,20 @@ from pytorch_lightning.utilities.exceptions import SIGTERMException
 
 from colorgan.cli import ConfigError, run_task
 from colorgan.models.base import ColorizationModule
+from colorgan.models.divergence import DivergenceError
 from colorgan.resume import check_resumable, find_resume_checkpoint
 
 log = logging.getLogger(__name__)
 
 
-def build_model(model_cfg: DictConfig) -> ColorizationModule:
-    """Instantiate a model config (nets nested as ``_target_`` entries) and remember the config."""
-    model = hydra.utils.instantiate(model_cfg, _convert_="all")
+def build_model(model_cfg: DictConfig, divergence_cfg: DictConfig | None = None) -> ColorizationModule:
+    """Instantiate a model config (nets nested as ``_target_`` entries) and remember the config.
+
+    ``divergence_cfg`` (a ``DivergenceGuard``) is a training policy, not part of the model: it is
+    not stored in checkpoints.
+    """
+    guard = hydra.utils.instantiate(divergence_cfg) if divergence_cfg is not None else None
+    model = hydra.utils.instantiate(model_cfg, _convert_="all", divergence=guard)
     model.model_config = OmegaConf.to_container(model_cfg, resolve=True)
     return model
 
@@ -46,6 +52,10 @@ def _uses_gpu(trainer_cfg: DictConfig) -> bool:
     return accelerator in ("gpu", "cuda") or (accelerator == "auto" and torch.cuda.is_available())
 
 
+def _in_multirun() -> bool:
+    return HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
+
+
 def check_multirun_launch(trainer_cfg: DictConfig) -> None:
     """Refuse a Hydra multirun whose DDP would re-run the command line for ranks > 0.
 
@@ -54,7 +64,7 @@ def check_multirun_launch(trainer_cfg: DictConfig) -> None:
     believing it is one DDP job. Spawned ranks (forks of this job) or ranks started by SLURM or
     torchrun all train the same point.
     """
-    if not HydraConfig.initialized() or HydraConfig.get().mode != RunMode.MULTIRUN:
+    if not _in_multirun():
         return
     strategy = trainer_cfg.get("strategy")
     if isinstance(strategy, DictConfig):
@@ -89,7 +99,7 @@ def train(cfg: DictConfig) -> float | None:
         pl.seed_everything(cfg.seed, workers=True)
     check_multirun_launch(cfg.trainer)  # before any work
     datamodule = hydra.utils.instantiate(cfg.data)
-    model = build_model(cfg.model)
+    model = build_model(cfg.model, cfg.get("divergence"))
     model.meta["working_size"] = int(cfg.data.image_size)
     if HydraConfig.initialized():  # the name typed on the command line: gan, mse_cnn...
         model.meta["name"] = HydraConfig.get().runtime.choices.get("model", model.meta["name"])
@@ -103,6 +113,11 @@ def train(cfg: DictConfig) -> float | None:
         check_resumable(ckpt_path, model, model.model_config)
     try:
         trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path)
+    except DivergenceError as err:
+        if not _in_multirun():
+            raise
+        log.error("%s", err)  # a diverged sweep point is a failed trial, not a failed sweep
+        return float("nan")
     except SIGTERMException as stop:  # preemption: last.ckpt was saved; exit as a terminated process does
         log.warning("stopped by SIGTERM at step %d; resume with ckpt_path=last", trainer.global_step)
         raise SystemExit(128 + signal.SIGTERM) from stop

@@ -11,6 +11,7 @@ from torchmetrics import MeanMetric
 
 from colorgan import metrics
 from colorgan.color import AB_SCALE, L_ab_to_rgb, rgb_to_L_ab
+from colorgan.models.divergence import DivergenceGuard
 
 
 def trainable(module: nn.Module) -> list[nn.Parameter]:
@@ -26,9 +27,16 @@ class ColorizationModule(pl.LightningModule):
     checkpoint so that the colorizer can be rebuilt and used from the checkpoint alone.
     """
 
-    def __init__(self, generator: nn.Module, ab_scale: float = AB_SCALE, channels_last: bool = False):
+    def __init__(
+        self,
+        generator: nn.Module,
+        ab_scale: float = AB_SCALE,
+        channels_last: bool = False,
+        divergence: DivergenceGuard | None = None,
+    ):
         super().__init__()
         self.generator = generator
+        self.divergence = divergence or DivergenceGuard()  # what a NaN loss or a collapsed D does
         self.ab_scale = ab_scale
         self.channels_last = channels_last  # NHWC weights and inputs: faster convolutions under bf16
         self.model_config: dict | None = None

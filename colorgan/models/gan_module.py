@@ -11,6 +11,7 @@ from torch import Tensor, nn
 
 from colorgan.color import AB_SCALE
 from colorgan.models.base import ColorizationModule, trainable
+from colorgan.models.divergence import DivergenceGuard
 from colorgan.models.losses import GANLoss
 
 OptimizerFactory = Callable[..., torch.optim.Optimizer]
@@ -40,8 +41,9 @@ class GANColorizer(ColorizationModule):
         gradient_clip_val: float | None = None,
         ab_scale: float = AB_SCALE,
         channels_last: bool = False,
+        divergence: DivergenceGuard | None = None,
     ):
-        super().__init__(generator, ab_scale, channels_last)
+        super().__init__(generator, ab_scale, channels_last, divergence)
         self.automatic_optimization = False
         self.discriminator = discriminator
         self.gan_loss = GANLoss(gan_mode)
@@ -84,21 +86,30 @@ class GANColorizer(ColorizationModule):
 
     def training_step(self, batch: dict, batch_idx: int) -> None:
         opt_g, opt_d = self.optimizers()
+        buffers = self.divergence.snapshot(self)
         L, ab = self.split_batch(batch)
         ab_hat = self(L)
         l1 = F.l1_loss(ab_hat.float(), ab)
         if self.pretraining:
-            self._update(opt_g, l1)
+            if self.divergence.finite("train/g_l1", l1, self):
+                self._update(opt_g, l1)
+            else:
+                self.divergence.restore(self, buffers)
             self.log("train/g_l1", l1, prog_bar=True)
             return
 
         real, fake = self.discriminate(L, ab), self.discriminate(L, ab_hat.detach())
         d_loss = self.gan_loss.discriminator_loss(real, fake)
-        self._update(opt_d, d_loss, counted=False)
+        if self.divergence.finite("train/d_loss", d_loss, self):
+            self._update(opt_d, d_loss, counted=False)
+            self.divergence.watch_discriminator(d_loss, self)
 
         g_adv = self.gan_loss.generator_loss(self.discriminate(L, ab_hat))
         g_loss = g_adv + self.lambda_l1 * l1
-        self._update(opt_g, g_loss)
+        if self.divergence.finite("train/g_loss", g_loss, self):
+            self._update(opt_g, g_loss)
+        else:
+            self.divergence.restore(self, buffers)
         self.log_dict(
             {
                 "train/g_loss": g_loss,
@@ -109,6 +120,8 @@ class GANColorizer(ColorizationModule):
             }
         )
         self.log("train/g_l1", l1, prog_bar=True)
+        if self.divergence.skipped:
+            self.log("train/skipped_updates", float(self.divergence.skipped))
 
     def on_train_epoch_start(self) -> None:
         if self.pretrain_lr is None:

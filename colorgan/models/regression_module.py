@@ -7,6 +7,7 @@ from torch import Tensor, nn
 
 from colorgan.color import AB_SCALE
 from colorgan.models.base import ColorizationModule, trainable
+from colorgan.models.divergence import DivergenceGuard
 from colorgan.models.gan_module import OptimizerFactory, SchedulerFactory
 
 REGRESSION_LOSSES = {"mse": F.mse_loss, "l1": F.l1_loss}
@@ -23,17 +24,22 @@ class RegressionColorizer(ColorizationModule):
         loss: str = "mse",
         ab_scale: float = AB_SCALE,
         channels_last: bool = False,
+        divergence: DivergenceGuard | None = None,
     ):
-        super().__init__(generator, ab_scale, channels_last)
+        super().__init__(generator, ab_scale, channels_last, divergence)
         if loss not in REGRESSION_LOSSES:
             raise ValueError(f"model.loss must be one of {', '.join(REGRESSION_LOSSES)}; got {loss!r}")
         self.loss_fn = REGRESSION_LOSSES[loss]
         self.optimizer, self.scheduler = optimizer, scheduler
 
-    def training_step(self, batch: dict, batch_idx: int) -> Tensor:
+    def training_step(self, batch: dict, batch_idx: int) -> Tensor | None:
+        buffers = self.divergence.snapshot(self)
         L, ab = self.split_batch(batch)
         loss = self.loss_fn(self(L).float(), ab)
         self.log("train/loss", loss, prog_bar=True)
+        if not self.divergence.finite("train/loss", loss, self):
+            self.divergence.restore(self, buffers)
+            return None  # Lightning skips the backward pass and the optimizer step
         return loss
 
     def configure_optimizers(self):

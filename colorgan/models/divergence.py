@@ -1,0 +1,106 @@
+"""Noticing a run that has gone wrong: NaN/Inf losses and a discriminator that has collapsed."""
+
+from __future__ import annotations
+
+import logging
+
+import pytorch_lightning as pl
+import torch
+from torch import Tensor, nn
+
+log = logging.getLogger(__name__)
+
+NONFINITE_ACTIONS = ("stop", "skip", "off")
+COLLAPSE_ACTIONS = ("stop", "warn", "off")
+
+
+class DivergenceError(RuntimeError):
+    """Training stopped because it diverged; ``last.ckpt`` still holds the last good state."""
+
+
+class DivergenceGuard:
+    """The policy for a diverging run, checked by the modules before each optimizer step.
+
+    ``on_nonfinite``: a NaN/Inf loss ``stop``s training (nothing more is saved, so the last
+    checkpoint is the last good state) or ``skip``s that update; more than
+    ``max_consecutive_skips`` skipped updates in a row stop it anyway. ``on_collapse``: a
+    discriminator loss below ``collapse_loss`` for ``collapse_patience`` D steps in a row (D tells
+    real from fake with ~99% confidence, and G learns nothing from it) ``stop``s or ``warn``s.
+    Decisions are made on all DDP ranks at once, so the ranks never disagree about a step.
+    """
+
+    def __init__(
+        self,
+        on_nonfinite: str = "stop",
+        max_consecutive_skips: int = 25,
+        on_collapse: str = "stop",
+        collapse_loss: float = 0.01,
+        collapse_patience: int = 500,
+    ):
+        if on_nonfinite not in NONFINITE_ACTIONS:
+            raise ValueError(f"divergence.on_nonfinite must be one of {', '.join(NONFINITE_ACTIONS)}")
+        if on_collapse not in COLLAPSE_ACTIONS:
+            raise ValueError(f"divergence.on_collapse must be one of {', '.join(COLLAPSE_ACTIONS)}")
+        self.on_nonfinite = on_nonfinite
+        self.max_consecutive_skips = max_consecutive_skips
+        self.on_collapse = on_collapse
+        self.collapse_loss = collapse_loss
+        self.collapse_patience = collapse_patience
+        self.skipped = 0  # in total, logged as train/skipped_updates
+        self._skips_in_a_row = 0
+        self._collapsed_steps = 0
+
+    def finite(self, name: str, loss: Tensor, module: pl.LightningModule) -> bool:
+        """True: go on with this update. False: skip it. Raises ``DivergenceError`` to stop."""
+        if self.on_nonfinite == "off":
+            return True
+        ok = module.trainer.strategy.reduce_boolean_decision(bool(loss.isfinite().all()), all=True)
+        if ok:
+            self._skips_in_a_row = 0
+            return True
+        where = f"{name} is {loss.item()} at step {module.global_step} (epoch {module.current_epoch})"
+        self._skips_in_a_row += 1
+        if self.on_nonfinite == "stop" or self._skips_in_a_row > self.max_consecutive_skips:
+            why = "" if self.on_nonfinite == "stop" else f" after {self._skips_in_a_row - 1} skipped updates in a row"
+            raise DivergenceError(
+                f"training diverged: {where}{why}. Stopped without saving: checkpoints/last.ckpt holds the last "
+                "good state. Resume from it (ckpt_path=last) with a lower learning rate or "
+                "model.gradient_clip_val, or set divergence.on_nonfinite=skip."
+            )
+        self.skipped += 1
+        log.warning("%s: update skipped (divergence.on_nonfinite=skip)", where)
+        return False
+
+    def snapshot(self, module: nn.Module) -> dict[str, Tensor] | None:
+        """With ``skip``: a copy of the float buffers (BatchNorm statistics), taken before a step's
+        forward passes, which a NaN would poison even when the update itself is skipped."""
+        if self.on_nonfinite != "skip":
+            return None
+        return {name: b.detach().clone() for name, b in module.named_buffers() if b.is_floating_point()}
+
+    @staticmethod
+    def restore(module: nn.Module, snapshot: dict[str, Tensor] | None) -> None:
+        if snapshot is None:
+            return
+        with torch.no_grad():
+            for name, b in module.named_buffers():
+                if name in snapshot:
+                    b.copy_(snapshot[name])
+
+    def watch_discriminator(self, d_loss: Tensor, module: pl.LightningModule) -> None:
+        """Count D steps in a row with a near-zero loss; stop or warn at ``collapse_patience``."""
+        if self.on_collapse == "off":
+            return
+        low = module.trainer.strategy.reduce_boolean_decision(float(d_loss) < self.collapse_loss, all=True)
+        self._collapsed_steps = self._collapsed_steps + 1 if low else 0
+        if self._collapsed_steps != self.collapse_patience:
+            return
+        message = (
+            f"the discriminator has collapsed: its loss stayed below {self.collapse_loss} for "
+            f"{self.collapse_patience} steps up to step {module.global_step} (epoch {module.current_epoch}), so it "
+            "tells real from fake almost perfectly and the generator gets no useful adversarial signal. Try a lower "
+            "D learning rate (model.optimizer_d.lr), fewer D layers, or gan_mode=lsgan."
+        )
+        if self.on_collapse == "stop":
+            raise DivergenceError(message + " Stopped without saving (divergence.on_collapse=warn to go on).")
+        log.warning(message)

@@ -1,0 +1,118 @@
+"""Divergence: a NaN injected into a step stops training (last good checkpoint intact) or is skipped."""
+
+from __future__ import annotations
+
+import csv
+from types import SimpleNamespace
+
+import pytest
+import pytorch_lightning as pl
+import torch
+
+from colorgan.cli import run_task
+from colorgan.models.divergence import DivergenceError, DivergenceGuard
+from colorgan.train import train
+from tests.conftest import FAST, compose_cfg
+
+
+class NaNInjector(pl.Callback):
+    """Makes the generator's output NaN in training batches ``first`` to ``last`` (counted from 1)."""
+
+    def __init__(self, first: int, last: int | None = None):
+        self.first, self.last = first, first if last is None else last
+        self.batches = 0
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
+        self.batches += 1
+
+    def on_fit_start(self, trainer, pl_module) -> None:
+        def poison(module, inputs, output):
+            if pl_module.training and self.first <= self.batches <= self.last:
+                return output * float("nan")
+            return output
+
+        pl_module.generator.register_forward_hook(poison)
+
+
+def gan_cfg(tmp_path, *extra: str, last_poisoned: int = 6):
+    injector = f"{{_target_:{__name__}.NaNInjector,first:6,last:{last_poisoned}}}"  # from step 5
+    return compose_cfg(
+        tmp_path,
+        [
+            *FAST,
+            "logger=csv",
+            "model.pretrain_epochs=0",
+            "model.generator.backbone=resnet10t",
+            "trainer.max_steps=8",
+            "trainer.log_every_n_steps=1",
+            "callbacks.last_checkpoint.every_n_train_steps=2",
+            f"+callbacks.nan={injector}",
+            *extra,
+        ],
+    )
+
+
+def test_a_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp_path):
+    with pytest.raises(SystemExit) as stop:
+        run_task(train, gan_cfg(tmp_path))
+    message = str(stop.value)
+    assert message.startswith("error: training diverged: train/d_loss is nan at step 5")
+    assert "last.ckpt" in message and "on_nonfinite=skip" in message
+
+    ckpt = torch.load(tmp_path / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
+    assert ckpt["global_step"] == 4  # the save before the NaN; nothing was written after it
+    assert all(t.isfinite().all() for t in ckpt["state_dict"].values() if t.is_floating_point())
+
+
+def test_skip_drops_the_poisoned_update_and_training_goes_on(tmp_path):
+    train(gan_cfg(tmp_path, "divergence.on_nonfinite=skip"))
+    ckpt = torch.load(tmp_path / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
+    assert ckpt["global_step"] == 8  # one batch more than steps: the skipped one did not count
+    assert all(t.isfinite().all() for t in ckpt["state_dict"].values() if t.is_floating_point())
+    with open(tmp_path / "metrics.csv") as f:
+        skipped = [float(r["train/skipped_updates"]) for r in csv.DictReader(f) if r.get("train/skipped_updates")]
+    assert skipped and max(skipped) == 2  # the D and the G update of the poisoned batch
+
+
+def test_skip_gives_up_when_every_update_is_poisoned(tmp_path):
+    cfg = gan_cfg(tmp_path, "divergence.on_nonfinite=skip", "divergence.max_consecutive_skips=3", last_poisoned=10**6)
+    with pytest.raises(DivergenceError, match="after 3 skipped updates in a row"):
+        train(cfg)
+
+
+def test_the_regression_models_skip_a_poisoned_batch(tmp_path):
+    cfg = compose_cfg(
+        tmp_path,
+        [*FAST, "model=mse_cnn", "trainer.max_steps=6", "divergence.on_nonfinite=skip",
+         f"+callbacks.nan={{_target_:{__name__}.NaNInjector,first:3}}"],
+    )  # fmt: skip
+    train(cfg)
+    ckpt = torch.load(tmp_path / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
+    assert ckpt["global_step"] == 6
+    assert all(t.isfinite().all() for t in ckpt["state_dict"].values() if t.is_floating_point())
+
+
+def fake_module():
+    strategy = SimpleNamespace(reduce_boolean_decision=lambda decision, all=True: decision)
+    return SimpleNamespace(trainer=SimpleNamespace(strategy=strategy), global_step=7, current_epoch=0)
+
+
+def test_a_collapsed_discriminator_is_named_after_the_patience_runs_out(caplog):
+    module, tiny, healthy = fake_module(), torch.tensor(1e-4), torch.tensor(0.4)
+    guard = DivergenceGuard(collapse_patience=3)
+    for loss in (tiny, tiny, healthy, tiny, tiny):  # a healthy step resets the count
+        guard.watch_discriminator(loss, module)
+    with pytest.raises(DivergenceError, match="discriminator has collapsed.*below 0.01 for 3 steps"):
+        guard.watch_discriminator(tiny, module)
+
+    warn_only = DivergenceGuard(on_collapse="warn", collapse_patience=2)
+    for _ in range(4):
+        warn_only.watch_discriminator(tiny, module)
+    assert sum("discriminator has collapsed" in r.message for r in caplog.records) == 1
+
+
+def test_unknown_policies_are_refused_by_name():
+    with pytest.raises(ValueError, match="divergence.on_nonfinite"):
+        DivergenceGuard(on_nonfinite="ignore")
+    with pytest.raises(ValueError, match="divergence.on_collapse"):
+        DivergenceGuard(on_collapse="retry")

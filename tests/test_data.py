@@ -136,7 +136,10 @@ def test_dataset_names_the_file_it_cannot_read(tmp_path):
 
 
 def test_folder_datamodule_batches(mixed_folder):
-    dm = FolderDataModule(root=str(mixed_folder), val_fraction=0.3, image_size=32, batch_size=3, num_workers=0)
+    dm = FolderDataModule(
+        root=str(mixed_folder), val_fraction=0.3, image_size=32, batch_size=3, num_workers=0,
+        min_image_side=1, exclude_grayscale=False,  # every mode must load, tiny and gray ones included
+    )  # fmt: skip
     dm.setup("fit")
     assert len(dm.train_files) + len(dm.val_files) == 9 and dm.val_files
     batch = next(iter(dm.train_dataloader()))

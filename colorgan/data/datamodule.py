@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytorch_lightning as pl
 import torch
+from pytorch_lightning.utilities import rank_zero_only
 from torch.utils.data import DataLoader
 
 from colorgan.data.datasets import ImageFileDataset
-from colorgan.data.images import find_images
+from colorgan.data.images import MAX_PIXELS, find_images
 from colorgan.data.samples import sample_photos
 from colorgan.data.sampler import ResumableSampler
+from colorgan.data.scan import scan_images, write_report
 from colorgan.data.split import split_files
 from colorgan.data.transforms import train_transform, val_transform
 
@@ -36,6 +38,11 @@ class ColorizationDataModule(pl.LightningDataModule):
         repeat: int = 1,
         min_scale: float = 0.25,
         shuffle_seed: int | None = 0,
+        max_image_pixels: int = MAX_PIXELS,
+        min_image_side: int = 32,
+        exclude_grayscale: bool = True,
+        decode_check: bool = True,
+        report_dir: str | None = None,
     ):
         super().__init__()
         self.image_size = image_size
@@ -46,6 +53,14 @@ class ColorizationDataModule(pl.LightningDataModule):
         self.min_scale = min_scale
         self.shuffle_seed = shuffle_seed or 0
         self._resume: dict | None = None
+        self.max_image_pixels = max_image_pixels
+        self.limits = {
+            "max_pixels": max_image_pixels,
+            "min_side": min_image_side,
+            "exclude_grayscale": exclude_grayscale,
+            "decode": decode_check,
+        }
+        self.report_dir = report_dir
         self.train_files: list[Path] = []
         self.val_files: list[Path] = []
 
@@ -63,10 +78,26 @@ class ColorizationDataModule(pl.LightningDataModule):
             raise ValueError(f"split must be one of {', '.join(choices)}; got {split!r}")
         return choices[split]
 
+    source = "the dataset"  # where the files come from, for messages
+
     def setup(self, stage: str | None = None) -> None:
         if not self.train_files:
-            self.train_files, self.val_files = self.list_files()
+            self.train_files, self.val_files = self._checked(*self.list_files())
             log.info("data: %d train / %d val images", len(self.train_files), len(self.val_files))
+
+    def _checked(self, train: list[Path], val: list[Path]) -> tuple[list[Path], list[Path]]:
+        """Both lists without the files ``scan_images`` rejects; reported, and fatal if none is left."""
+        result = scan_images(train + val, workers=self.num_workers, **self.limits)
+        if not result.skipped:
+            return train, val
+        report = write_report(result.skipped, self.report_dir) if rank_zero_only.rank == 0 else None
+        where = f"; full list: {report}" if report else ""
+        usable = set(result.usable)
+        train, val = [f for f in train if f in usable], [f for f in val if f in usable]
+        if not train:
+            raise FileNotFoundError(f"no usable training image in {self.source}: {result.summary()}{where}")
+        log.warning("data: %s%s", result.summary(), where)
+        return train, val
 
     def _loader(self, dataset: ImageFileDataset, sampler: ResumableSampler, train: bool) -> DataLoader:
         return DataLoader(
@@ -83,7 +114,7 @@ class ColorizationDataModule(pl.LightningDataModule):
         transform = train_transform(self.image_size, self.min_scale)
         # the smallest random crop (area min_scale) still gets image_size pixels from the decoded photo
         min_side = math.ceil(self.image_size / math.sqrt(self.min_scale))
-        dataset = ImageFileDataset(self.train_files, transform, self.repeat, min_side)
+        dataset = ImageFileDataset(self.train_files, transform, self.repeat, min_side, self.max_image_pixels, True)
         sampler = ResumableSampler(len(dataset), shuffle=True, seed=self.shuffle_seed)
         # Lightning sets a sampler's epoch only after its first iterator exists, which on a resumed
         # run is already the checkpoint's epoch: set it here.
@@ -103,7 +134,8 @@ class ColorizationDataModule(pl.LightningDataModule):
         self._resume = dict(state) if state else None
 
     def val_dataloader(self) -> DataLoader:
-        dataset = ImageFileDataset(self.val_files, val_transform(self.image_size), min_side=self.image_size)
+        transform = val_transform(self.image_size)
+        dataset = ImageFileDataset(self.val_files, transform, 1, self.image_size, self.max_image_pixels, True)
         return self._loader(dataset, ResumableSampler(len(dataset), shuffle=False, even=False), train=False)
 
     def test_dataloader(self) -> DataLoader:
@@ -118,6 +150,7 @@ class FolderDataModule(ColorizationDataModule):
         if root is None:
             raise ValueError("data=folder needs data.root=/path/to/photos")
         self.root = Path(root).expanduser()
+        self.source = str(self.root)
         self.val_fraction = val_fraction
         self.split_seed = split_seed
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -9,7 +10,10 @@ import torch
 from PIL import Image
 from torch.utils.data import Dataset
 
-from colorgan.data.images import load_rgb
+from colorgan.data.images import MAX_PIXELS, load_rgb
+
+log = logging.getLogger(__name__)
+MAX_SUBSTITUTES = 16  # more unreadable files in a row than this: the data is gone, stop
 
 
 class ImageFileDataset(Dataset):
@@ -26,6 +30,8 @@ class ImageFileDataset(Dataset):
         transform: Callable[[Image.Image], torch.Tensor],
         repeat: int = 1,
         min_side: int | None = None,
+        max_pixels: int = MAX_PIXELS,
+        substitute_unreadable: bool = False,
     ):
         if repeat < 1:
             raise ValueError(f"repeat must be >= 1, got {repeat}")
@@ -33,14 +39,22 @@ class ImageFileDataset(Dataset):
         self.transform = transform
         self.repeat = repeat
         self.min_side = min_side
+        self.max_pixels = max_pixels
+        self.substitute_unreadable = substitute_unreadable
 
     def __len__(self) -> int:
         return len(self.files) * self.repeat
 
     def __getitem__(self, index: int) -> dict:
-        path = self.files[index % len(self.files)]
-        try:
-            img = load_rgb(path, self.min_side)
-        except Exception as err:
-            raise OSError(f"cannot read image {path}: {err}") from err
-        return {"rgb": self.transform(img), "path": str(path)}
+        """The image at ``index``. A file that became unreadable after indexing (deleted, a network
+        disk gone) raises, or with ``substitute_unreadable`` is replaced by the next file and logged."""
+        tries = min(len(self.files), MAX_SUBSTITUTES + 1) if self.substitute_unreadable else 1
+        for k in range(tries):
+            path = self.files[(index + k) % len(self.files)]
+            try:
+                return {"rgb": self.transform(load_rgb(path, self.min_side, self.max_pixels)), "path": str(path)}
+            except Exception as err:
+                error = OSError(f"cannot read image {path}: {err}")
+                if self.substitute_unreadable:
+                    log.warning("%s; training on the next image instead", error)
+        raise error

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -11,9 +12,28 @@ from PIL import Image, ImageOps
 
 log = logging.getLogger(__name__)
 
+MAX_PIXELS = 150_000_000  # a 12 000 x 12 500 scan; Pillow itself refuses 179 MP
 IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
 _ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
 _HIGH_DEPTH_MODES = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
+
+
+class ImageRejected(ValueError):
+    """An image colorgan will not decode; the message names the file and the reason."""
+
+    def __init__(self, path: str | Path, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.reason = reason
+
+
+def check_size(path: str | Path, size: tuple[int, int], max_pixels: int = MAX_PIXELS) -> None:
+    """Refuse, by name, an image whose header promises more than ``max_pixels`` pixels."""
+    if size[0] * size[1] > max_pixels:
+        raise ImageRejected(
+            path,
+            f"{size[0]}x{size[1]} = {size[0] * size[1] / 1e6:.0f} MP is above the limit of {max_pixels / 1e6:.0f} MP "
+            "(data.max_image_pixels): refused as a possible decompression bomb",
+        )
 
 
 def find_images(root: str | Path) -> list[Path]:
@@ -51,14 +71,19 @@ def to_rgb(img: Image.Image) -> Image.Image:
     return img if img.mode == "RGB" else img.convert("RGB")
 
 
-def load_rgb(path: str | Path, min_side: int | None = None) -> Image.Image:
-    """Open an image file as upright (EXIF orientation applied) 8-bit RGB.
+def load_rgb(path: str | Path, min_side: int | None = None, max_pixels: int = MAX_PIXELS) -> Image.Image:
+    """Open an image file as upright (EXIF orientation applied) 8-bit RGB; refuse more than
+    ``max_pixels`` pixels (``ImageRejected``) before decoding.
 
     ``min_side``: the short side the caller needs at least. A JPEG is then decoded at 1/2, 1/4 or
     1/8 scale (Pillow's draft mode: the DCT skips the detail) when that still leaves ``min_side``
     pixels, which makes a 12-megapixel photo several times cheaper to read for a 256 px crop.
     """
-    with Image.open(path) as img:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our own limit applies
+        img = Image.open(path)
+    with img:
+        check_size(path, img.size, max_pixels)
         if min_side and img.format == "JPEG" and min(img.size) >= 2 * min_side:
             scale = min(img.size) / min_side
             img.draft("RGB", (math.ceil(img.size[0] / scale), math.ceil(img.size[1] / scale)))

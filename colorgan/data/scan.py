@@ -1,0 +1,112 @@
+"""Checking every image of a dataset once, at indexing, so that no broken file stops a run later.
+
+Each file is opened and decoded (JPEGs at reduced scale: the whole file is still read, so a
+truncated one is caught). Skipped: empty, unreadable or unsupported files, truncated or corrupt
+ones, images above ``max_pixels`` (decompression bombs), images below ``min_side``, and, with
+``exclude_grayscale``, photos without colour, which would teach a colorizer to desaturate.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import warnings
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from colorgan.data.images import MAX_PIXELS, ImageRejected, check_size, to_rgb
+
+log = logging.getLogger(__name__)
+
+_GRAY_MODES = frozenset({"1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
+_GRAY_CHROMA = 12  # max - min of R, G, B (0-255): JPEG noise on a gray photo stays below this
+_GRAY_SHARE = 0.01  # gray: fewer than 1% of the pixels more colourful than that
+REPORT_NAME = "skipped_images.tsv"
+
+
+def _is_gray(img: Image.Image) -> bool:
+    if img.mode in _GRAY_MODES:
+        return True
+    img = to_rgb(img)
+    img.thumbnail((256, 256))
+    rgb = np.asarray(img, dtype=np.int16)
+    chroma = rgb.max(axis=2) - rgb.min(axis=2)
+    return float((chroma > _GRAY_CHROMA).mean()) < _GRAY_SHARE
+
+
+def problem(
+    path: Path, max_pixels: int = MAX_PIXELS, min_side: int = 32, exclude_grayscale: bool = True, decode: bool = True
+) -> str | None:
+    """Why ``path`` cannot be used for training, or None when it can. ``decode=False`` reads only
+    the header (~100x faster: 0.2 vs 22 ms for a 12 MP JPEG; truncated files and gray photos in RGB files then go unnoticed)."""
+    try:
+        if path.stat().st_size == 0:
+            return "empty file"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our own limit applies
+            with Image.open(path) as img:
+                check_size(path, img.size, max_pixels)
+                if min(img.size) < min_side:
+                    return f"too small: {img.size[0]}x{img.size[1]} (data.min_image_side={min_side})"
+                if exclude_grayscale and img.mode in _GRAY_MODES:
+                    return "grayscale: no colour to learn from"
+                if not decode:
+                    return None
+                if img.format == "JPEG":
+                    img.draft("RGB", (max(1, img.size[0] // 8), max(1, img.size[1] // 8)))
+                img.load()
+                if exclude_grayscale and _is_gray(img):
+                    return "grayscale: no colour to learn from"
+    except ImageRejected as err:
+        return f"too large: {err.reason}"
+    except Image.DecompressionBombError as err:
+        return f"too large: {err}"
+    except UnidentifiedImageError:
+        return "not an image Pillow can read (unsupported or not an image)"
+    except (OSError, SyntaxError, ValueError) as err:
+        return f"truncated or corrupt: {err}"
+    return None
+
+
+@dataclass
+class ScanResult:
+    usable: list[Path]
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        kinds = Counter(reason.split(":")[0] for _, reason in self.skipped)
+        names = ", ".join(p.name for p, _ in self.skipped[:3]) + (", ..." if len(self.skipped) > 3 else "")
+        counts = ", ".join(f"{n} {kind}" for kind, n in kinds.most_common())
+        return f"{len(self.skipped)} of {len(self.usable) + len(self.skipped)} files skipped ({counts}): {names}"
+
+
+def scan_images(files: list[Path], workers: int = 0, **limits) -> ScanResult:
+    """Check ``files`` (in ``workers`` processes when there are many); ``limits`` go to ``problem``."""
+    check = partial(problem, **limits)
+    if workers > 1 and len(files) > 256:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            reasons = list(pool.map(check, files, chunksize=64))
+    else:
+        reasons = [check(f) for f in files]
+    result = ScanResult([f for f, r in zip(files, reasons) if r is None])
+    result.skipped = [(f, r) for f, r in zip(files, reasons) if r is not None]
+    return result
+
+
+def write_report(skipped: list[tuple[Path, str]], report_dir: str | Path | None) -> Path | None:
+    """The full list of skipped files, one ``path<TAB>reason`` per line; None when nothing to write."""
+    if not skipped or report_dir is None:
+        return None
+    path = Path(report_dir) / REPORT_NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f, delimiter="\t")
+        writer.writerow(["path", "reason"])
+        writer.writerows((str(p), reason) for p, reason in skipped)
+    return path

@@ -53,8 +53,12 @@ class ImageGridLogger(pl.Callback):
         Image.fromarray(grid).save(path)
         log.info("samples grid (gray | prediction | truth): %s", path)
         for logger in trainer.loggers:
-            if isinstance(logger, WandbLogger):
-                logger.log_image("val/samples", [grid], step=trainer.global_step, caption=["gray | prediction | truth"])
-            elif isinstance(logger, TensorBoardLogger):
-                logger.experiment.add_image("val/samples", grid, trainer.global_step, dataformats="HWC")
+            try:
+                if isinstance(logger, WandbLogger):
+                    caption = ["gray | prediction | truth"]
+                    logger.log_image("val/samples", [grid], step=trainer.global_step, caption=caption)
+                elif isinstance(logger, TensorBoardLogger):
+                    logger.experiment.add_image("val/samples", grid, trainer.global_step, dataformats="HWC")
+            except Exception as err:  # noqa: BLE001 - a tracker's failure must not stop training; the PNG is saved
+                log.warning("could not log the samples grid to %s: %s", type(logger).__name__, err)
         self._columns = []

@@ -44,6 +44,72 @@ class ResumableCSVLogger(CSVLogger):
         return self._experiment
 
 
+class ResilientWandbLogger(WandbLogger):
+    """A ``WandbLogger`` whose failures never stop training.
+
+    A run that cannot start online (server unreachable, bad key or entity) starts offline instead
+    (``wandb sync`` uploads it later), and if that fails too, disabled. A call that fails mid-run
+    (the W&B service died, the disk is full) is logged once per kind and dropped. The run's own
+    files (checkpoints, samples, metrics.csv) never depend on W&B.
+    """
+
+    @property
+    @rank_zero_experiment
+    def experiment(self):
+        if self._experiment is None:
+            try:
+                return WandbLogger.experiment.fget(self)
+            except Exception as err:  # noqa: BLE001 - any W&B failure: wandb.errors.*, OSError, timeouts
+                self._start_degraded(err)
+        return self._experiment
+
+    def _start_degraded(self, err: Exception) -> None:
+        import wandb
+
+        for mode in ("offline", "disabled"):
+            log.warning("W&B: the run could not start (%s: %s); continuing with W&B %s", type(err).__name__, err, mode)
+            saved = os.environ.get("WANDB_MODE")
+            os.environ["WANDB_MODE"] = mode
+            try:
+                self._experiment = wandb.init(**{**self._wandb_init, "mode": mode})
+                return
+            except Exception as next_err:  # noqa: BLE001
+                err = next_err
+            finally:
+                os.environ.pop("WANDB_MODE") if saved is None else os.environ.update(WANDB_MODE=saved)
+
+    def _tolerate(self, what: str, call, *args, **kwargs):
+        try:
+            return call(*args, **kwargs)
+        except Exception as err:  # noqa: BLE001
+            failed = self.__dict__.setdefault("_failed", set())
+            if what not in failed:
+                failed.add(what)
+                log.warning("W&B: %s failed (%s: %s); training goes on, later failures of it are not shown",
+                            what, type(err).__name__, err)  # fmt: skip
+            return None
+
+    def log_metrics(self, metrics, step=None) -> None:
+        self._tolerate("log_metrics", super().log_metrics, metrics, step)
+
+    def log_hyperparams(self, params) -> None:
+        self._tolerate("log_hyperparams", super().log_hyperparams, params)
+
+    def log_image(self, key, images, step=None, **kwargs) -> None:
+        self._tolerate("log_image", super().log_image, key, images, step, **kwargs)
+
+    def after_save_checkpoint(self, checkpoint_callback) -> None:
+        self._tolerate("after_save_checkpoint", super().after_save_checkpoint, checkpoint_callback)
+
+    def finalize(self, status: str) -> None:
+        self._tolerate("finalize", super().finalize, status)
+
+    def finish(self) -> None:
+        """Close the run (a multirun starts its next job in this process)."""
+        if self._experiment is not None:
+            self._tolerate("finish", self._experiment.finish)
+
+
 def wandb_credentials_found() -> bool:
     """True when W&B could log in: WANDB_API_KEY, or a netrc entry for the W&B host (`wandb login`)."""
     if os.environ.get("WANDB_API_KEY"):
@@ -65,8 +131,8 @@ def sweep_identity() -> dict[str, str]:
     return {"group": f"{sweep.parent.name}_{sweep.name}", "name": hc.job.override_dirname or f"job{hc.job.num}"}
 
 
-def wandb_logger(save_dir: str, offline: bool | None = None, **kwargs) -> WandbLogger:
-    """A ``WandbLogger``; ``offline=None`` picks offline when no credentials are found.
+def wandb_logger(save_dir: str, offline: bool | None = None, **kwargs) -> ResilientWandbLogger:
+    """A ``ResilientWandbLogger``; ``offline=None`` picks offline when no credentials are found.
 
     ``WANDB_MODE`` (offline / disabled / online) set in the environment always wins. In a multirun,
     ``group`` and ``name`` left at None become the sweep and the job's overrides.
@@ -87,4 +153,4 @@ def wandb_logger(save_dir: str, offline: bool | None = None, **kwargs) -> WandbL
             save_dir,
         )
     Path(save_dir).mkdir(parents=True, exist_ok=True)
-    return WandbLogger(save_dir=save_dir, offline=offline, **kwargs)
+    return ResilientWandbLogger(save_dir=save_dir, offline=offline, **kwargs)

@@ -15,11 +15,12 @@ import torch
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
-from pytorch_lightning.loggers import Logger, WandbLogger
+from pytorch_lightning.loggers import Logger
 from pytorch_lightning.plugins.environments import SLURMEnvironment, TorchElasticEnvironment
 from pytorch_lightning.utilities.exceptions import SIGTERMException
 
 from colorgan.cli import ConfigError, run_task
+from colorgan.loggers import ResilientWandbLogger
 from colorgan.models.base import ColorizationModule
 from colorgan.models.divergence import DivergenceError
 from colorgan.resume import check_resumable, find_resume_checkpoint
@@ -123,8 +124,8 @@ def train(cfg: DictConfig) -> float | None:
         raise SystemExit(128 + signal.SIGTERM) from stop
     finally:
         for logger in loggers:
-            if isinstance(logger, WandbLogger) and trainer.is_global_zero:
-                logger.experiment.finish()  # close the run: a multirun starts the next job in this process
+            if isinstance(logger, ResilientWandbLogger) and trainer.is_global_zero:
+                logger.finish()  # close the run: a multirun starts the next job in this process
     metric = trainer.callback_metrics.get(cfg.get("optimized_metric"))
     if trainer.is_global_zero:
         log.info("run directory: %s", cfg.paths.output_dir)

@@ -104,14 +104,14 @@ def train(cfg: DictConfig) -> float | None:
     model.meta["working_size"] = int(cfg.data.image_size)
     if HydraConfig.initialized():  # the name typed on the command line: gan, mse_cnn...
         model.meta["name"] = HydraConfig.get().runtime.choices.get("model", model.meta["name"])
+    ckpt_path = find_resume_checkpoint(cfg.get("ckpt_path"), cfg.paths.output_dir)
+    if ckpt_path is not None:  # a wrong checkpoint is refused before any other work
+        check_resumable(ckpt_path, model, model.model_config)
     callbacks = build_callbacks(cfg.get("callbacks"))
     loggers = build_loggers(cfg.get("logger"))
     trainer = build_trainer(cfg, callbacks, loggers)
     for logger in loggers:
         logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
-    ckpt_path = find_resume_checkpoint(cfg.get("ckpt_path"), cfg.paths.output_dir)
-    if ckpt_path is not None:
-        check_resumable(ckpt_path, model, model.model_config)
     try:
         trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path)
     except DivergenceError as err:

@@ -176,5 +176,5 @@ def check_resumable(path: str, model: pl.LightningModule, model_config: dict) ->
 
 
 def _describe(module: str | None, generator: str | None) -> str:
-    short = lambda t: str(t).rsplit(".", 1)[-1]  # noqa: E731
-    return f"{short(module)} with a {short(generator)} generator"
+    """``colorgan.models.gan_module.GANColorizer``, ... -> "GANColorizer with a ResNetUNet generator"."""
+    return f"{str(module).rsplit('.', 1)[-1]} with a {str(generator).rsplit('.', 1)[-1]} generator"

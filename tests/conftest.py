@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +18,8 @@ from omegaconf import DictConfig
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("WANDB_MODE", "disabled")
 
-CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
+ROOT = Path(__file__).resolve().parents[1]
+CONF_DIR = ROOT / "conf"
 MODELS = ("gan", "pix2pix", "mse_cnn", "fusion")
 
 # Small but real: what every model config needs to run quickly on a CPU.
@@ -34,6 +37,14 @@ FAST_MODEL = {
     "mse_cnn": [],
     "fusion": ["model.generator.classifier=resnet18"],
 }
+
+
+def run_module(module: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """``python -m module args`` in a fresh process (offline, no W&B unless ``env`` says otherwise)."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "WANDB_MODE": "disabled", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", module, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def compose_cfg(output_dir: Path, overrides: list[str] = ()) -> DictConfig:

@@ -1,19 +1,13 @@
 """The command line as users type it, in a fresh process."""
 
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import torch
 
 from colorgan.cli import run_task
 from colorgan.train import train
-from tests.conftest import FAST, compose_cfg
-
-ROOT = Path(__file__).resolve().parents[1]
-
+from tests.conftest import FAST, compose_cfg, run_module
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     return run_module("colorgan.train", *args)
@@ -37,13 +31,6 @@ def test_folder_without_root_is_one_clear_error(tmp_path):
     out = run_cli("data=folder", "logger=none", f"hydra.run.dir={tmp_path}")
     assert out.returncode != 0
     assert "data.root" in out.stderr and "Traceback" not in out.stderr
-
-
-def run_module(module: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "WANDB_MODE": "disabled"}
-    return subprocess.run(
-        [sys.executable, "-m", module, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
-    )
 
 
 def test_evaluate_names_a_missing_checkpoint_without_a_traceback(tmp_path):

@@ -119,9 +119,9 @@ def test_slurm_requeue_signal_and_sigterm_save_then_resume(tmp_path):
     process.send_signal(signal.SIGTERM)
     output = process.communicate(timeout=120)[0]
     assert process.returncode != 0, output[-3000:]
-    assert (tmp_path / "scontrol.args").read_text().split() == ["requeue", "4242"]
+    assert (tmp_path / "scontrol.args").read_text().split() == ["requeue", "4242"], output[-3000:]
     stopped_at = load(run / "checkpoints" / "last.ckpt")["global_step"]
-    assert stopped_at >= load(run / "hpc_ckpt_1.ckpt")["global_step"] >= STEPS_PER_EPOCH
+    assert stopped_at >= load(run / "hpc_ckpt_1.ckpt")["global_step"] >= STEPS_PER_EPOCH, output[-3000:]
 
     output = finish(command, slurm)
     assert "resuming from" in output

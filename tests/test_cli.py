@@ -9,6 +9,7 @@ from colorgan.cli import run_task
 from colorgan.train import train
 from tests.conftest import FAST, compose_cfg, run_module
 
+
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     return run_module("colorgan.train", *args)
 

@@ -13,8 +13,8 @@ from torch.utils.data import DataLoader
 
 from colorgan.data.datasets import ImageFileDataset
 from colorgan.data.images import MAX_PIXELS, find_images
-from colorgan.data.samples import sample_photos
 from colorgan.data.sampler import ResumableSampler
+from colorgan.data.samples import sample_photos
 from colorgan.data.scan import scan_images, write_report
 from colorgan.data.split import split_files
 from colorgan.data.transforms import train_transform, val_transform

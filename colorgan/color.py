@@ -44,26 +44,6 @@ def _linear_from_uint8(rgb: Tensor) -> Tensor:
     return table[rgb.long()]
 
 
-def _linear(rgb: Tensor) -> Tensor:
-    if rgb.dtype == torch.uint8:
-        return _linear_from_uint8(rgb)
-    return _srgb_to_linear(rgb.float().clamp(0.0, 1.0))
-
-
-def _f(t: Tensor) -> Tensor:
-    """CIE Lab's companding of XYZ / white."""
-    return torch.where(t > _EPS, t.clamp_min(_EPS).pow(1.0 / 3.0), _KAPPA * t + 16.0 / 116.0)
-
-
-@torch.autocast("cuda", enabled=False)
-@torch.autocast("cpu", enabled=False)
-def rgb_to_L(rgb: Tensor) -> Tensor:
-    """Normalized L ``(B, 1, H, W)`` alone: a third of ``rgb_to_lab``'s work (only Y is needed)."""
-    linear = _linear(rgb)
-    y = (_XYZ_FROM_RGB[1].to(linear).view(1, 3, 1, 1) * linear).sum(dim=1, keepdim=True)  # white Y = 1
-    return (116.0 * _f(y) - 16.0) / L_SCALE - 1.0
-
-
 def _white(x: Tensor) -> Tensor:
     return torch.tensor(_WHITE_D65, dtype=x.dtype, device=x.device).view(1, 3, 1, 1)
 
@@ -72,8 +52,13 @@ def _white(x: Tensor) -> Tensor:
 @torch.autocast("cpu", enabled=False)
 def rgb_to_lab(rgb: Tensor) -> Tensor:
     """sRGB ``(B, 3, H, W)``, uint8 or float in [0, 1] -> Lab: L in [0, 100], a and b in about [-128, 127]."""
-    linear = _linear(rgb)
-    fx, fy, fz = _f(_mix(linear, _XYZ_FROM_RGB) / _white(linear)).unbind(dim=1)
+    if rgb.dtype == torch.uint8:
+        linear = _linear_from_uint8(rgb)
+    else:
+        linear = _srgb_to_linear(rgb.float().clamp(0.0, 1.0))
+    xyz = _mix(linear, _XYZ_FROM_RGB) / _white(linear)
+    f = torch.where(xyz > _EPS, xyz.clamp_min(_EPS).pow(1.0 / 3.0), _KAPPA * xyz + 16.0 / 116.0)
+    fx, fy, fz = f.unbind(dim=1)
     L = 116.0 * fy - 16.0
     a = 500.0 * (fx - fy)
     b = 200.0 * (fy - fz)

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import Tensor
 
-from colorgan.color import L_ab_to_rgb, rgb_to_L
+from colorgan.color import L_ab_to_rgb, rgb_to_L_ab
 from colorgan.models.base import ColorizationModule
 
 ROWS_PER_CHUNK = 512
@@ -33,7 +33,7 @@ def working_shape(h: int, w: int, working_size: int) -> tuple[int, int]:
 def lightness(rgb: Tensor) -> Tensor:
     """Normalized L ``(1, 1, H, W)`` of an RGB uint8 ``(1, 3, H, W)`` image, computed in row chunks."""
     return torch.cat(
-        [rgb_to_L(rgb[..., r : r + ROWS_PER_CHUNK, :]) for r in range(0, rgb.shape[-2], ROWS_PER_CHUNK)], dim=-2
+        [rgb_to_L_ab(rgb[..., r : r + ROWS_PER_CHUNK, :])[0] for r in range(0, rgb.shape[-2], ROWS_PER_CHUNK)], dim=-2
     )
 
 

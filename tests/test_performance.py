@@ -8,9 +8,11 @@ import torch
 from PIL import Image
 
 from colorgan.benchmark import main as benchmark_main
+from colorgan.checkpoint import load_colorizer
 from colorgan.benchmarks.train_step import SameBatch, cpu_has_native_bf16
 from colorgan.data.images import load_rgb
-from tests.conftest import photo
+from colorgan.train import train
+from tests.conftest import FAST, compose_cfg, photo
 from tests.test_gan_module import d_view, fit, make_gan
 
 
@@ -87,3 +89,18 @@ def test_benchmark_infer_reports_speed_and_memory(capsys):
     benchmark_main(["infer", "--model", "mse_cnn", "--size", "32", "--batch", "1", "--photo-size", "300x200"])
     record = last_json(capsys)
     assert record["images_per_s"] > 0 and record["peak_rss_mb"] > 0 and record["photo"] == "300x200"
+
+
+def test_compiled_nets_train_and_keep_their_checkpoint_keys(tmp_path, monkeypatch):
+    compiled, real_compile = [], torch.nn.Module.compile
+
+    def recording_compile(self, *args, **kwargs):
+        compiled.append(type(self).__name__)
+        return real_compile(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.nn.Module, "compile", recording_compile)
+    overrides = [*FAST, "model=mse_cnn", "trainer.max_steps=2", "trainer.limit_val_batches=1"]
+    train(compose_cfg(tmp_path, [*overrides, "model.compile_nets=true"]))
+    assert compiled == ["PlainCNN"]
+    model = load_colorizer(tmp_path / "checkpoints" / "last.ckpt")  # strict: every key as uncompiled
+    assert model.generator._compiled_call_impl is None  # a rebuilt colorizer runs eagerly

@@ -60,9 +60,11 @@ class StepClock(pl.Callback):
 
 
 def lightning_step(args, device, precision: str, channels_last: bool, warmup: int = 2) -> float:
-    """Images/s of ``Trainer.fit`` running the module's own ``training_step``."""
+    """Images/s of ``Trainer.fit`` running the module's own ``training_step`` (``--compile``: compiled
+    nets; the warmup steps absorb the compilation)."""
     module = benchmark_model(args.model, args.size)
     module.channels_last = channels_last
+    module.compile_nets = args.compile
     clock = StepClock()
     trainer = pl.Trainer(
         accelerator="gpu" if device.type == "cuda" else "cpu", devices=1, precision=precision,
@@ -114,9 +116,12 @@ def run(args: argparse.Namespace, device: torch.device) -> tuple[dict[str, float
     default_precision, default_cl = recommended_settings(device)
     precision = args.precision or default_precision
     channels_last = default_cl if args.channels_last is None else args.channels_last
-    layout = "channels_last" if channels_last else "NCHW"
+    layout = ("channels_last" if channels_last else "NCHW") + (", compiled" if args.compile else "")
     rows = {f"colorgan step ({precision}, {layout})": lightning_step(args, device, precision, channels_last)}
-    if (precision, channels_last) != ("32-true", False):
-        rows["colorgan step (32-true, NCHW)"] = lightning_step(args, device, "32-true", False)
+    if (precision, channels_last, args.compile) != ("32-true", False, False):
+        rows["colorgan step (32-true, NCHW)"] = lightning_step(
+            argparse.Namespace(**{**vars(args), "compile": False}), device, "32-true", False
+        )
     rows["plain fp32 eager loop (same nets)"] = eager_loop(args, device)
-    return rows, {"model": args.model, "steps": args.steps, "precision": precision, "channels_last": channels_last}
+    settings = {"precision": precision, "channels_last": channels_last, "compile": args.compile}
+    return rows, {"model": args.model, "steps": args.steps, **settings}

@@ -33,12 +33,14 @@ class ColorizationModule(pl.LightningModule):
         ab_scale: float = AB_SCALE,
         channels_last: bool = False,
         divergence: DivergenceGuard | None = None,
+        compile_nets: bool = False,
     ):
         super().__init__()
         self.generator = generator
         self.divergence = divergence or DivergenceGuard()  # what a NaN loss or a collapsed D does
         self.ab_scale = ab_scale
         self.channels_last = channels_last  # NHWC weights and inputs: faster convolutions under bf16
+        self.compile_nets = compile_nets  # torch.compile the nets in place (checkpoint keys unchanged)
         self.model_config: dict | None = None
         self.meta: dict[str, Any] = {"name": type(generator).__name__, "working_size": 256}
         self.val_metrics = nn.ModuleDict({name: MeanMetric() for name in metrics.METRIC_NAMES})
@@ -50,6 +52,12 @@ class ColorizationModule(pl.LightningModule):
     def on_fit_start(self) -> None:
         if self.channels_last:
             self.to(memory_format=torch.channels_last)
+        if self.compile_nets:
+            for net in self.trained_nets():
+                net.compile()
+
+    def trained_nets(self) -> list[nn.Module]:
+        return [self.generator]
 
     def split_batch(self, batch: dict) -> tuple[Tensor, Tensor]:
         """RGB uint8 ``(B, 3, H, W)`` -> normalized L ``(B, 1, H, W)`` and ab ``(B, 2, H, W)``."""

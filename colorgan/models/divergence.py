@@ -91,7 +91,7 @@ class DivergenceGuard:
         """Count D steps in a row with a near-zero loss; stop or warn at ``collapse_patience``."""
         if self.on_collapse == "off":
             return
-        low = module.trainer.strategy.reduce_boolean_decision(float(d_loss) < self.collapse_loss, all=True)
+        low = module.trainer.strategy.reduce_boolean_decision(float(d_loss.detach()) < self.collapse_loss, all=True)
         self._collapsed_steps = self._collapsed_steps + 1 if low else 0
         if self._collapsed_steps != self.collapse_patience:
             return

@@ -42,8 +42,9 @@ class GANColorizer(ColorizationModule):
         ab_scale: float = AB_SCALE,
         channels_last: bool = False,
         divergence: DivergenceGuard | None = None,
+        compile_nets: bool = False,
     ):
-        super().__init__(generator, ab_scale, channels_last, divergence)
+        super().__init__(generator, ab_scale, channels_last, divergence, compile_nets)
         self.automatic_optimization = False
         self.discriminator = discriminator
         self.gan_loss = GANLoss(gan_mode)
@@ -61,6 +62,9 @@ class GANColorizer(ColorizationModule):
             s(optimizer=o) for s, o in ((self.scheduler_g, opt_g), (self.scheduler_d, opt_d)) if s is not None
         ]
         return [opt_g, opt_d], schedulers
+
+    def trained_nets(self) -> list[nn.Module]:
+        return [self.generator, self.discriminator]
 
     @property
     def pretraining(self) -> bool:

@@ -25,8 +25,9 @@ class RegressionColorizer(ColorizationModule):
         ab_scale: float = AB_SCALE,
         channels_last: bool = False,
         divergence: DivergenceGuard | None = None,
+        compile_nets: bool = False,
     ):
-        super().__init__(generator, ab_scale, channels_last, divergence)
+        super().__init__(generator, ab_scale, channels_last, divergence, compile_nets)
         if loss not in REGRESSION_LOSSES:
             raise ValueError(f"model.loss must be one of {', '.join(REGRESSION_LOSSES)}; got {loss!r}")
         self.loss_fn = REGRESSION_LOSSES[loss]

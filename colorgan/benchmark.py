@@ -1,7 +1,8 @@
 """Throughput of colorgan's data path, training step and colorize path, against classic baselines.
 
     python -m colorgan.benchmark data  --images DIR --size 256 --batch 16 --workers 2
-    python -m colorgan.benchmark train --model pix2pix --size 256 --batch 4 --steps 10 [--precision P] [--channels-last] [--compile]
+    python -m colorgan.benchmark train --model pix2pix --size 256 --batch 4 --steps 10 [--precision P]
+        [--channels-last] [--compile]
     python -m colorgan.benchmark infer --model gan --size 256 --batch 4 --photo-size 4000x3000
 
 Each prints a table for people and, as its last line, one JSON object with ``images_per_s`` (and the

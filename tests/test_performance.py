@@ -8,8 +8,8 @@ import torch
 from PIL import Image
 
 from colorgan.benchmark import main as benchmark_main
-from colorgan.checkpoint import load_colorizer
 from colorgan.benchmarks.train_step import SameBatch, cpu_has_native_bf16
+from colorgan.checkpoint import load_colorizer
 from colorgan.data.images import load_rgb
 from colorgan.train import train
 from tests.conftest import FAST, compose_cfg, photo

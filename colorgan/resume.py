@@ -130,14 +130,22 @@ class LastCheckpoint(Checkpoint):
         graceful = isinstance(exception, SIGTERMException) or (
             isinstance(exception, KeyboardInterrupt) and trainer.world_size == 1
         )
-        if graceful and trainer.state.fn == "fit" and not trainer.fast_dev_run:
+        # Nothing trained since the last save (e.g. SIGTERM seen as an epoch ends): keep that save.
+        # Lightning would resume a checkpoint taken after its epoch-end bookkeeping one epoch too far.
+        if (
+            graceful
+            and trainer.global_step != self._saved_at_step
+            and trainer.state.fn == "fit"
+            and not trainer.fast_dev_run
+        ):
             self._save(trainer)
             log.info("interrupted (%s): saved %s at step %d", type(exception).__name__, self.path, trainer.global_step)
 
 
 def find_resume_checkpoint(ckpt_path: str | None, run_dir: str | Path) -> str | None:
-    """``ckpt_path`` as a file to resume from. ``last``: the newest of ``run_dir/checkpoints/last.ckpt``
-    and Lightning's SLURM ``run_dir/hpc_ckpt_*.ckpt``, or None (a fresh start) when there is none."""
+    """``ckpt_path`` as a file to resume from. ``last``: the furthest trained of ``run_dir/checkpoints/last.ckpt``
+    and Lightning's SLURM ``run_dir/hpc_ckpt_*.ckpt`` (``last.ckpt`` on a tie: it is written at clean points,
+    an hpc checkpoint whenever the signal comes), or None (a fresh start) when there is none."""
     if ckpt_path is None:
         return None
     if str(ckpt_path) != "last":
@@ -149,9 +157,18 @@ def find_resume_checkpoint(ckpt_path: str | None, run_dir: str | Path) -> str | 
     if not candidates:
         log.info("ckpt_path=last: no checkpoint in %s yet, starting from scratch", run_dir)
         return None
-    newest = max(candidates, key=lambda p: p.stat().st_mtime)
+    newest = max(candidates, key=lambda p: (_global_step(p), p.name == LAST, p.stat().st_mtime))
     log.info("resuming from %s", newest)
     return str(newest)
+
+
+def _global_step(path: Path) -> int:
+    """The step a checkpoint was saved at, read through a memory map (no full read); -1 if unreadable."""
+    try:
+        return int(torch.load(path, map_location="cpu", mmap=True, weights_only=True).get("global_step", -1))
+    except Exception as err:  # noqa: BLE001 - a damaged candidate is passed over, not fatal
+        log.warning("ckpt_path=last: passing over %s, which cannot be read (%s)", path, err)
+        return -1
 
 
 def check_resumable(path: str, model: pl.LightningModule, model_config: dict) -> None:

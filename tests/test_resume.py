@@ -169,6 +169,25 @@ def test_a_resumed_epoch_trains_on_the_batches_it_had_not_reached(tmp_path):
     assert stopped + resumed == (tmp_path / "uninterrupted").read_text().splitlines()
 
 
+class SigtermAtEpochEnd(pl.Callback):
+    """Delivers SIGTERM's flag as epoch 0 ends: Lightning stops after its epoch-end bookkeeping."""
+
+    def on_train_epoch_end(self, trainer, pl_module) -> None:
+        if trainer.current_epoch == 0:
+            trainer._signal_connector.received_sigterm = True
+
+
+def test_sigterm_as_an_epoch_ends_resumes_without_skipping_an_epoch(tmp_path):
+    run = tmp_path / "run"
+    overrides = [*FAST, "model=mse_cnn", "data.repeat=4", "trainer.max_epochs=3"]
+    with pytest.raises(SystemExit):
+        train(compose_cfg(run, [*overrides, f"+callbacks.stop={{_target_:{__name__}.SigtermAtEpochEnd}}"]))
+    assert load(run / "checkpoints" / "last.ckpt")["global_step"] == STEPS_PER_EPOCH
+    train(compose_cfg(run, overrides))
+    ckpt = load(run / "checkpoints" / "last.ckpt")
+    assert (ckpt["global_step"], ckpt["epoch"]) == (EPOCHS * STEPS_PER_EPOCH, EPOCHS - 1)
+
+
 def test_an_interrupted_write_leaves_the_previous_checkpoint_whole(tmp_path, monkeypatch):
     path = tmp_path / "last.ckpt"
     io = AtomicCheckpointIO()
@@ -190,10 +209,13 @@ def test_ckpt_path_last_finds_the_newest_or_starts_fresh(tmp_path):
     assert find_resume_checkpoint("last", tmp_path) is None  # the first run of a requeued job
     (tmp_path / "checkpoints").mkdir()
     last, hpc = tmp_path / "checkpoints" / "last.ckpt", tmp_path / "hpc_ckpt_3.ckpt"
-    last.write_bytes(b"x")
-    hpc.write_bytes(b"x")
-    os.utime(last, (1, 1))
+    torch.save({"global_step": 10}, last)
+    torch.save({"global_step": 10}, hpc)  # newer file, same step: last.ckpt was saved at a clean point
+    assert find_resume_checkpoint("last", tmp_path) == str(last)
+    torch.save({"global_step": 11}, hpc)
     assert find_resume_checkpoint("last", tmp_path) == str(hpc)
+    hpc.write_bytes(b"damaged")
+    assert find_resume_checkpoint("last", tmp_path) == str(last)
     with pytest.raises(FileNotFoundError, match="nope.ckpt"):
         find_resume_checkpoint(str(tmp_path / "nope.ckpt"), tmp_path)
 

@@ -131,15 +131,28 @@ def sweep_identity() -> dict[str, str]:
     return {"group": f"{sweep.parent.name}_{sweep.name}", "name": hc.job.override_dirname or f"job{hc.job.num}"}
 
 
+def previous_run_id(save_dir: str | Path) -> str | None:
+    """The id of the W&B run last started in ``save_dir`` (``wandb/latest-run`` -> ``*run-DATE-ID``)."""
+    latest = Path(save_dir) / "wandb" / "latest-run"
+    if not latest.exists():
+        return None
+    return latest.resolve().name.rsplit("-", 1)[-1] or None
+
+
 def wandb_logger(save_dir: str, offline: bool | None = None, **kwargs) -> ResilientWandbLogger:
     """A ``ResilientWandbLogger``; ``offline=None`` picks offline when no credentials are found.
 
     ``WANDB_MODE`` (offline / disabled / online) set in the environment always wins. In a multirun,
-    ``group`` and ``name`` left at None become the sweep and the job's overrides.
+    ``group`` and ``name`` left at None become the sweep and the job's overrides. A run directory that
+    already holds a W&B run (a resumed run) continues that run's id rather than starting a new one.
     """
     for key, value in sweep_identity().items():
         if kwargs.get(key) is None:
             kwargs[key] = value
+    previous = previous_run_id(save_dir)
+    if previous and kwargs.get("id") is None:
+        kwargs.update(id=previous, resume="allow")
+        log.info("W&B: continuing run %s of this run directory", previous)
     mode = os.environ.get("WANDB_MODE", "").lower()
     if offline is None:
         offline = mode in ("offline", "dryrun") or (

@@ -3,7 +3,7 @@ import torch
 from PIL import Image
 
 from colorgan.grids import image_grid
-from colorgan.loggers import wandb_credentials_found
+from colorgan.loggers import wandb_credentials_found, wandb_logger
 from colorgan.train import train
 from tests.conftest import FAST, compose_cfg
 
@@ -48,3 +48,12 @@ def test_wandb_without_an_account_logs_offline_with_real_images_and_the_config(t
     (log,) = offline.glob("run-*.wandb")
     assert b"optimized_metric" in log.read_bytes() and b"RegressionColorizer" in log.read_bytes()
     assert (run / "metrics.csv").is_file()  # the local record is kept beside W&B
+
+
+def test_a_resumed_run_continues_its_wandb_run(tmp_path, monkeypatch):
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    assert wandb_logger(str(tmp_path))._wandb_init.get("id") is None  # a fresh run directory
+    (tmp_path / "wandb" / "offline-run-20261122_061500-k3x9q2ab").mkdir(parents=True)
+    (tmp_path / "wandb" / "latest-run").symlink_to("offline-run-20261122_061500-k3x9q2ab")
+    logger = wandb_logger(str(tmp_path))
+    assert (logger._wandb_init["id"], logger._wandb_init["resume"]) == ("k3x9q2ab", "allow")

@@ -188,6 +188,17 @@ def test_sigterm_as_an_epoch_ends_resumes_without_skipping_an_epoch(tmp_path):
     assert (ckpt["global_step"], ckpt["epoch"]) == (EPOCHS * STEPS_PER_EPOCH, EPOCHS - 1)
 
 
+def test_an_epoch_end_save_without_validation_resumes_the_next_epoch(tmp_path):
+    """With no validation, last.ckpt is written at the epoch's end, before Lightning completes it."""
+    run = tmp_path / "run"
+    overrides = [*FAST, "model=mse_cnn", "data.repeat=4", "trainer.limit_val_batches=0"]
+    train(compose_cfg(run, [*overrides, "trainer.max_epochs=1"]))
+    assert load(run / "checkpoints" / "last.ckpt")["global_step"] == STEPS_PER_EPOCH
+    train(compose_cfg(run, [*overrides, f"trainer.max_epochs={EPOCHS}"]))
+    ckpt = load(run / "checkpoints" / "last.ckpt")
+    assert (ckpt["global_step"], ckpt["epoch"]) == (EPOCHS * STEPS_PER_EPOCH, EPOCHS - 1)
+
+
 def test_an_interrupted_write_leaves_the_previous_checkpoint_whole(tmp_path, monkeypatch):
     path = tmp_path / "last.ckpt"
     io = AtomicCheckpointIO()

@@ -68,15 +68,11 @@ class ResilientWandbLogger(WandbLogger):
 
         for mode in ("offline", "disabled"):
             log.warning("W&B: the run could not start (%s: %s); continuing with W&B %s", type(err).__name__, err, mode)
-            saved = os.environ.get("WANDB_MODE")
-            os.environ["WANDB_MODE"] = mode
             try:
                 self._experiment = wandb.init(**{**self._wandb_init, "mode": mode})
                 return
             except Exception as next_err:  # noqa: BLE001
                 err = next_err
-            finally:
-                os.environ.pop("WANDB_MODE") if saved is None else os.environ.update(WANDB_MODE=saved)
 
     def _tolerate(self, what: str, call, *args, **kwargs):
         try:

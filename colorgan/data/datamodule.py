@@ -53,7 +53,6 @@ class ColorizationDataModule(pl.LightningDataModule):
         self.min_scale = min_scale
         self.shuffle_seed = shuffle_seed or 0
         self._resume: dict | None = None
-        self.max_image_pixels = max_image_pixels
         self.limits = {
             "max_pixels": max_image_pixels,
             "min_side": min_image_side,
@@ -114,7 +113,7 @@ class ColorizationDataModule(pl.LightningDataModule):
         transform = train_transform(self.image_size, self.min_scale)
         # the smallest random crop (area min_scale) still gets image_size pixels from the decoded photo
         min_side = math.ceil(self.image_size / math.sqrt(self.min_scale))
-        dataset = ImageFileDataset(self.train_files, transform, self.repeat, min_side, self.max_image_pixels, True)
+        dataset = ImageFileDataset(self.train_files, transform, self.repeat, min_side, self.limits["max_pixels"], True)
         sampler = ResumableSampler(len(dataset), shuffle=True, seed=self.shuffle_seed)
         # Lightning sets a sampler's epoch only after its first iterator exists, which on a resumed
         # run is already the checkpoint's epoch: set it here.
@@ -135,7 +134,7 @@ class ColorizationDataModule(pl.LightningDataModule):
 
     def val_dataloader(self) -> DataLoader:
         transform = val_transform(self.image_size)
-        dataset = ImageFileDataset(self.val_files, transform, 1, self.image_size, self.max_image_pixels, True)
+        dataset = ImageFileDataset(self.val_files, transform, 1, self.image_size, self.limits["max_pixels"], True)
         return self._loader(dataset, ResumableSampler(len(dataset), shuffle=False, even=False), train=False)
 
     def test_dataloader(self) -> DataLoader:

@@ -26,14 +26,20 @@ class ImageRejected(ValueError):
         self.reason = reason
 
 
-def check_size(path: str | Path, size: tuple[int, int], max_pixels: int = MAX_PIXELS) -> None:
-    """Refuse, by name, an image whose header promises more than ``max_pixels`` pixels."""
-    if size[0] * size[1] > max_pixels:
+def open_image(path: str | Path, max_pixels: int = MAX_PIXELS) -> Image.Image:
+    """``Image.open`` (header only) that refuses, by name, more than ``max_pixels`` pixels."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our own limit applies
+        img = Image.open(path)
+    w, h = img.size
+    if w * h > max_pixels:
+        img.close()
         raise ImageRejected(
             path,
-            f"{size[0]}x{size[1]} = {size[0] * size[1] / 1e6:.0f} MP is above the limit of {max_pixels / 1e6:.0f} MP "
+            f"{w}x{h} = {w * h / 1e6:.0f} MP is above the limit of {max_pixels / 1e6:.0f} MP "
             "(data.max_image_pixels): refused as a possible decompression bomb",
         )
+    return img
 
 
 def find_images(root: str | Path) -> list[Path]:
@@ -79,11 +85,8 @@ def load_rgb(path: str | Path, min_side: int | None = None, max_pixels: int = MA
     1/8 scale (Pillow's draft mode: the DCT skips the detail) when that still leaves ``min_side``
     pixels, which makes a 12-megapixel photo several times cheaper to read for a 256 px crop.
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our own limit applies
-        img = Image.open(path)
+    img = open_image(path, max_pixels)
     try:
-        check_size(path, img.size, max_pixels)
         if min_side and img.format == "JPEG" and min(img.size) >= 2 * min_side:
             scale = min(img.size) / min_side
             img.draft("RGB", (math.ceil(img.size[0] / scale), math.ceil(img.size[1] / scale)))

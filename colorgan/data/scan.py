@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import logging
-import warnings
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from colorgan.data.images import MAX_PIXELS, ImageRejected, check_size, to_rgb
+from colorgan.data.images import MAX_PIXELS, ImageRejected, open_image, to_rgb
 
 log = logging.getLogger(__name__)
 
@@ -49,21 +48,18 @@ def problem(
     try:
         if path.stat().st_size == 0:
             return "empty file"
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our own limit applies
-            with Image.open(path) as img:
-                check_size(path, img.size, max_pixels)
-                if min(img.size) < min_side:
-                    return f"too small: {img.size[0]}x{img.size[1]} (data.min_image_side={min_side})"
-                if exclude_grayscale and img.mode in _GRAY_MODES:
-                    return "grayscale: no colour to learn from"
-                if not decode:
-                    return None
-                if img.format == "JPEG":
-                    img.draft("RGB", (max(1, img.size[0] // 8), max(1, img.size[1] // 8)))
-                img.load()
-                if exclude_grayscale and _is_gray(img):
-                    return "grayscale: no colour to learn from"
+        with open_image(path, max_pixels) as img:
+            if min(img.size) < min_side:
+                return f"too small: {img.size[0]}x{img.size[1]} (data.min_image_side={min_side})"
+            if exclude_grayscale and img.mode in _GRAY_MODES:
+                return "grayscale: no colour to learn from"
+            if not decode:
+                return None
+            if img.format == "JPEG":
+                img.draft("RGB", (max(1, img.size[0] // 8), max(1, img.size[1] // 8)))
+            img.load()
+            if exclude_grayscale and _is_gray(img):
+                return "grayscale: no colour to learn from"
     except ImageRejected as err:
         return f"too large: {err.reason}"
     except Image.DecompressionBombError as err:

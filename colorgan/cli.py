@@ -7,8 +7,8 @@ from typing import TypeVar
 
 from omegaconf import DictConfig, OmegaConf
 
-from colorgan.checkpoint import CheckpointError
 from colorgan.models.divergence import DivergenceError
+from colorgan.training.checkpoint import CheckpointError
 
 T = TypeVar("T")
 

@@ -16,9 +16,9 @@ import sys
 import time
 from pathlib import Path
 
-from colorgan.checkpoint import CheckpointError, load_colorizer
 from colorgan.data.images import IMAGE_EXTENSIONS, find_images, load_rgb
 from colorgan.inference import colorize_image, resolve_device
+from colorgan.training.checkpoint import CheckpointError, load_colorizer
 
 log = logging.getLogger("colorgan.colorize")
 

@@ -11,13 +11,13 @@ import hydra
 from omegaconf import DictConfig
 from pytorch_lightning.loggers import WandbLogger
 
-from colorgan.checkpoint import load_colorizer
 from colorgan.cli import run_task
-from colorgan.evaluation import Evaluation, eval_loader, evaluate_colorizers
+from colorgan.evaluation.report import COLUMNS, markdown_table, write_report
+from colorgan.evaluation.scoring import Evaluation, eval_loader, evaluate_colorizers
 from colorgan.inference import resolve_device
 from colorgan.models.base import ColorizationModule
-from colorgan.report import COLUMNS, markdown_table, write_report
-from colorgan.train import build_loggers
+from colorgan.training.checkpoint import load_colorizer
+from colorgan.training.loggers import build_loggers
 
 
 def default_name(model: ColorizationModule, ckpt: Path) -> str:

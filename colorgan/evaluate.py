@@ -10,11 +10,11 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig
 
-from colorgan.checkpoint import load_colorizer
 from colorgan.cli import run_task
-from colorgan.evaluation import GRAY, eval_loader, evaluate_colorizers
+from colorgan.evaluation.report import markdown_table, write_report
+from colorgan.evaluation.scoring import GRAY, eval_loader, evaluate_colorizers
 from colorgan.inference import resolve_device
-from colorgan.report import markdown_table, write_report
+from colorgan.training.checkpoint import load_colorizer
 
 
 def evaluate(cfg: DictConfig) -> dict:

@@ -20,28 +20,12 @@ from pytorch_lightning.plugins.environments import SLURMEnvironment, TorchElasti
 from pytorch_lightning.utilities.exceptions import SIGTERMException
 
 from colorgan.cli import ConfigError, run_task
-from colorgan.loggers import ResilientWandbLogger
-from colorgan.models.base import ColorizationModule
+from colorgan.models.build import build_model
 from colorgan.models.divergence import DivergenceError
-from colorgan.resume import check_resumable, find_resume_checkpoint
+from colorgan.training.loggers import ResilientWandbLogger, build_loggers
+from colorgan.training.resume import check_resumable, find_resume_checkpoint
 
 log = logging.getLogger(__name__)
-
-
-def build_model(model_cfg: DictConfig, divergence_cfg: DictConfig | None = None) -> ColorizationModule:
-    """Instantiate a model config (nets nested as ``_target_`` entries) and remember the config.
-
-    ``divergence_cfg`` (a ``DivergenceGuard``) is a training policy, not part of the model: it is
-    not stored in checkpoints.
-    """
-    guard = hydra.utils.instantiate(divergence_cfg) if divergence_cfg is not None else None
-    model = hydra.utils.instantiate(model_cfg, _convert_="all", divergence=guard)
-    model.model_config = OmegaConf.to_container(model_cfg, resolve=True)
-    return model
-
-
-def build_loggers(logger_cfg: DictConfig | None) -> list[Logger]:
-    return [hydra.utils.instantiate(c) for c in (logger_cfg or {}).values() if c is not None]
 
 
 def build_callbacks(callbacks_cfg: DictConfig | None) -> list[pl.Callback]:

@@ -2,9 +2,9 @@ import numpy as np
 import torch
 from PIL import Image
 
-from colorgan.grids import image_grid
-from colorgan.loggers import wandb_credentials_found, wandb_logger
+from colorgan.evaluation.grids import image_grid
 from colorgan.train import train
+from colorgan.training.loggers import wandb_credentials_found, wandb_logger
 from tests.conftest import FAST, compose_cfg
 
 

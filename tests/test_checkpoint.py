@@ -5,7 +5,7 @@ import pickle
 import pytest
 import torch
 
-from colorgan.checkpoint import CheckpointError, load_colorizer, read_checkpoint
+from colorgan.training.checkpoint import CheckpointError, load_colorizer, read_checkpoint
 from tests.conftest import MODELS
 
 

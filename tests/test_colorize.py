@@ -5,10 +5,10 @@ import pytest
 import torch
 from PIL import Image
 
-from colorgan.checkpoint import load_colorizer
 from colorgan.color import rgb_to_L_ab
 from colorgan.colorize import main as colorize_main
 from colorgan.inference import colorize_image, working_shape
+from colorgan.training.checkpoint import load_colorizer
 from tests.conftest import photo
 from tests.test_data import exif_rotated_jpeg
 

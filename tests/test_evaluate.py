@@ -11,7 +11,7 @@ from PIL import Image
 
 from colorgan.compare import compare
 from colorgan.evaluate import evaluate
-from colorgan.metrics import METRIC_NAMES
+from colorgan.evaluation.metrics import METRIC_NAMES
 from tests.conftest import CONF_DIR, photo
 
 

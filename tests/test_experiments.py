@@ -3,8 +3,9 @@
 import pytest
 import torch
 
+from colorgan.models.build import build_model
 from colorgan.models.schedules import linear_decay
-from colorgan.train import build_model, train
+from colorgan.train import train
 from tests.conftest import CONF_DIR, FAST, compose_cfg
 from tests.test_gan_module import fit, make_gan
 

@@ -9,9 +9,9 @@ from PIL import Image
 
 from colorgan.benchmark import main as benchmark_main
 from colorgan.benchmarks.train_step import SameBatch, cpu_has_native_bf16
-from colorgan.checkpoint import load_colorizer
 from colorgan.data.images import load_rgb
 from colorgan.train import train
+from colorgan.training.checkpoint import load_colorizer
 from tests.conftest import FAST, compose_cfg, photo
 from tests.test_gan_module import d_view, fit, make_gan
 

@@ -15,8 +15,8 @@ import pytorch_lightning as pl
 import torch
 
 from colorgan.data.sampler import ResumableSampler
-from colorgan.resume import AtomicCheckpointIO, find_resume_checkpoint
 from colorgan.train import train
+from colorgan.training.resume import AtomicCheckpointIO, find_resume_checkpoint
 from tests.conftest import FAST, compose_cfg
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,7 +12,7 @@ from colorgan.data.images import load_rgb
 from colorgan.data.samples import sample_photos
 from colorgan.data.transforms import val_transform
 from colorgan.models.base import ColorizationModule
-from colorgan.train import build_model
+from colorgan.models.build import build_model
 
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 

@@ -9,8 +9,8 @@ import torch
 from torch import Tensor, nn
 from torchmetrics import MeanMetric
 
-from colorgan import metrics
 from colorgan.color import AB_SCALE, L_ab_to_rgb, rgb_to_L_ab
+from colorgan.evaluation import metrics
 from colorgan.models.divergence import DivergenceGuard
 
 

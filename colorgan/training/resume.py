@@ -19,8 +19,8 @@ from pytorch_lightning.callbacks import Checkpoint
 from pytorch_lightning.plugins.io import TorchCheckpointIO
 from pytorch_lightning.utilities.exceptions import SIGTERMException
 
-from colorgan.checkpoint import CONFIG_KEY, read_checkpoint
 from colorgan.cli import ConfigError
+from colorgan.training.checkpoint import CONFIG_KEY, read_checkpoint
 
 log = logging.getLogger(__name__)
 

@@ -10,13 +10,20 @@ import os
 from pathlib import Path
 from urllib.parse import urlparse
 
+import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from pytorch_lightning.loggers import CSVLogger, WandbLogger
+from omegaconf import DictConfig
+from pytorch_lightning.loggers import CSVLogger, Logger, WandbLogger
 from pytorch_lightning.loggers.csv_logs import ExperimentWriter
 from pytorch_lightning.loggers.logger import rank_zero_experiment
 
 log = logging.getLogger(__name__)
+
+
+def build_loggers(logger_cfg: DictConfig | None) -> list[Logger]:
+    """The loggers of a ``logger=`` config group (none for ``logger=none``)."""
+    return [hydra.utils.instantiate(c) for c in (logger_cfg or {}).values() if c is not None]
 
 
 class _AppendingWriter(ExperimentWriter):

@@ -12,7 +12,7 @@ from pytorch_lightning.loggers import TensorBoardLogger, WandbLogger
 from torch import Tensor
 
 from colorgan.color import gray_rgb
-from colorgan.grids import image_grid
+from colorgan.evaluation.grids import image_grid
 
 log = logging.getLogger(__name__)
 

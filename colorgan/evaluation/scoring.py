@@ -20,10 +20,10 @@ from tqdm import tqdm
 from colorgan.color import gray_rgb, rgb_to_L_ab
 from colorgan.data.datasets import ImageFileDataset
 from colorgan.data.transforms import val_transform
-from colorgan.grids import image_grid
-from colorgan.metrics import colorization_metrics
+from colorgan.evaluation.grids import image_grid
+from colorgan.evaluation.metrics import colorization_metrics
+from colorgan.evaluation.perceptual import compute_or_reason, perceptual_metrics
 from colorgan.models.base import ColorizationModule
-from colorgan.perceptual import compute_or_reason, perceptual_metrics
 
 GRAY = "gray (ab=0)"
 

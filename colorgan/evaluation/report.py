@@ -8,8 +8,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from colorgan.evaluation import Evaluation
-from colorgan.metrics import COLORFULNESS_VARIANT, HIGHER_IS_BETTER, METRIC_NAMES, RGB_DATA_RANGE
+from colorgan.evaluation.metrics import COLORFULNESS_VARIANT, HIGHER_IS_BETTER, METRIC_NAMES, RGB_DATA_RANGE
+from colorgan.evaluation.scoring import Evaluation
 
 COLUMNS = (*METRIC_NAMES, "fid", "lpips")
 BETTER_HIGH = {**HIGHER_IS_BETTER, "fid": False, "lpips": False}

@@ -1,0 +1,1 @@
+"""Measuring colorizers: the metric suite, CIEDE2000, FID/LPIPS, scoring datasets, reports and grids."""

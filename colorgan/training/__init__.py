@@ -1,0 +1,1 @@
+"""What a training run needs beyond the model: callbacks, loggers, resume and the safe checkpoint loader."""

@@ -11,7 +11,7 @@ import hydra
 from omegaconf import DictConfig
 from pytorch_lightning.loggers import WandbLogger
 
-from colorgan.cli import run_task
+from colorgan.cli import config_dir, run_task
 from colorgan.evaluation.report import COLUMNS, markdown_table, write_report
 from colorgan.evaluation.scoring import Evaluation, eval_loader, evaluate_colorizers
 from colorgan.inference import resolve_device
@@ -65,7 +65,7 @@ def compare(cfg: DictConfig) -> Evaluation:
     return evaluation
 
 
-@hydra.main(version_base="1.3", config_path="../conf", config_name="compare")
+@hydra.main(version_base="1.3", config_path=config_dir(), config_name="compare")
 def main(cfg: DictConfig) -> None:
     run_task(compare, cfg)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig
 
-from colorgan.cli import run_task
+from colorgan.cli import config_dir, run_task
 from colorgan.evaluation.report import markdown_table, write_report
 from colorgan.evaluation.scoring import GRAY, eval_loader, evaluate_colorizers
 from colorgan.inference import resolve_device
@@ -36,7 +36,7 @@ def evaluate(cfg: DictConfig) -> dict:
     return record
 
 
-@hydra.main(version_base="1.3", config_path="../conf", config_name="evaluate")
+@hydra.main(version_base="1.3", config_path=config_dir(), config_name="evaluate")
 def main(cfg: DictConfig) -> None:
     run_task(evaluate, cfg)
 

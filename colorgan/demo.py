@@ -24,12 +24,13 @@ from pathlib import Path
 import numpy as np
 import torch
 from omegaconf import OmegaConf
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from colorgan.color import gray_rgb, rgb_to_L_ab
 from colorgan.compare import load_models
-from colorgan.data.images import IMAGE_EXTENSIONS, ImageRejected, load_rgb, open_image
+from colorgan.data.images import IMAGE_EXTENSIONS
 from colorgan.data.scan import is_gray
+from colorgan.data.uploads import UploadError, read_upload
 from colorgan.inference import colorize_image, resolve_device, working_shape
 from colorgan.models.base import ColorizationModule
 from colorgan.training.checkpoint import CheckpointError
@@ -39,10 +40,6 @@ log = logging.getLogger("colorgan.demo")
 PREVIEW_SIDE = 1280  # the slider shows a preview; the download is full resolution
 MAX_WORKING_SIZE = 1024  # the net sees at most 1024 x 4096 (inference.MAX_ASPECT): bounded memory
 RESULT_MAX_AGE_S = 3600  # Gradio deletes served results older than this
-
-
-class UploadError(ValueError):
-    """An upload the demo cannot colorize; the message names the file and says why."""
 
 
 @dataclass
@@ -71,28 +68,6 @@ def _gray(img: Image.Image) -> Image.Image:
     return Image.fromarray((gray * 255 + 0.5).byte().permute(1, 2, 0).numpy())
 
 
-def read_upload(path: Path, max_pixels: int) -> Image.Image:
-    """The upload as upright RGB; ``UploadError`` naming the file for anything unreadable or too large."""
-    name = path.name
-    if path.suffix.lower() not in IMAGE_EXTENSIONS:
-        raise UploadError(f"{name}: not a supported image type (use {', '.join(sorted(IMAGE_EXTENSIONS))})")
-    try:
-        with open_image(path, max_pixels=sys.maxsize) as header:  # the size from the header, nothing decoded
-            w, h = header.size
-        if w * h <= max_pixels:
-            return load_rgb(path, max_pixels=max_pixels)
-    except (ImageRejected, Image.DecompressionBombError) as err:
-        raise UploadError(f"{name}: too large: {err}") from err
-    except UnidentifiedImageError as err:
-        raise UploadError(f"{name}: not an image file Pillow can read (corrupt, or another format)") from err
-    except (OSError, SyntaxError, ValueError) as err:  # truncated or damaged image data
-        raise UploadError(f"{name}: the image data is damaged: {err}") from err
-    raise UploadError(
-        f"{name}: {w}x{h} = {w * h / 1e6:.3g} MP is above this demo's limit of {max_pixels / 1e6:.3g} MP "
-        "(--max-megapixels)"
-    )
-
-
 class DemoColorizer:
     """What one request does: read the upload, colorize it at full size, write the PNG, make previews."""
 
@@ -112,7 +87,7 @@ class DemoColorizer:
             raise UploadError(f"working size {size} is outside 32..{MAX_WORKING_SIZE}")
         path = Path(upload)
         start, started_at = time.perf_counter(), time.time()
-        img = read_upload(path, self.max_pixels)
+        img = read_upload(path, self.max_pixels, limit_setting="--max-megapixels")
         before = _preview(img)
         colour = not is_gray(before)
         result = colorize_image(model, img, size)  # uses only the L of img: a colour photo is seen as gray

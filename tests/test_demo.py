@@ -22,6 +22,7 @@ from PIL import Image
 
 from colorgan.compare import default_name
 from colorgan.data.images import load_rgb
+from colorgan.demo import parse_args
 from colorgan.inference import colorize_image
 from colorgan.training.checkpoint import load_colorizer
 from tests.conftest import ROOT, photo
@@ -109,6 +110,11 @@ def big_cat(tmp_path_factory) -> Path:
     return path
 
 
+def test_it_serves_this_machine_only_and_opens_no_public_link_unless_asked():
+    args = parse_args(["--ckpt", "a.ckpt"])
+    assert args.host == "127.0.0.1" and not args.share
+
+
 def _colourful_share(img: Image.Image) -> float:
     rgb = np.asarray(img.convert("RGB"), dtype=np.int16)
     return float((rgb.max(axis=2) - rgb.min(axis=2) > 12).mean())
@@ -149,7 +155,11 @@ def test_bad_uploads_get_a_message_and_the_server_keeps_serving(client, cat, tmp
     Image.new("RGB", (1400, 1200)).save(huge)
     text = tmp_path / "notes.txt"
     text.write_text("not an image")
-    cases = {corrupt: "corrupt.jpg: the image data is damaged", huge: "above this demo's limit", text: "file type"}
+    cases = {
+        corrupt: "corrupt.jpg: the image data is damaged",
+        huge: r"huge.png: 1400x1200 = 1.68 MP is above the limit of 1.6 MP \(--max-megapixels\)",
+        text: "Invalid file type",
+    }
     for path, message in cases.items():
         with pytest.raises(AppError, match=message):
             client.predict(handle_file(str(path)), api_name="/colorize")

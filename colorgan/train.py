@@ -6,8 +6,10 @@ python -m colorgan.train model=mse_cnn data=folder data.root=/photos
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
+from pathlib import Path
 
 import hydra
 import pytorch_lightning as pl
@@ -17,6 +19,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.loggers import Logger
 from pytorch_lightning.plugins.environments import SLURMEnvironment, TorchElasticEnvironment
+from pytorch_lightning.utilities import rank_zero_only
 from pytorch_lightning.utilities.exceptions import SIGTERMException
 
 from colorgan.cli import ConfigError, run_task
@@ -26,6 +29,7 @@ from colorgan.training.loggers import ResilientWandbLogger, build_loggers
 from colorgan.training.resume import check_resumable, find_resume_checkpoint
 
 log = logging.getLogger(__name__)
+SPLIT_FILE = "split.json"  # RUN/split.json: train/val/test paths relative to data.root, and the rule
 
 
 def build_callbacks(callbacks_cfg: DictConfig | None) -> list[pl.Callback]:
@@ -78,6 +82,18 @@ def build_trainer(cfg: DictConfig, callbacks: list[pl.Callback], loggers: list[L
     return hydra.utils.instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False, **extra)
 
 
+def record_split(datamodule: pl.LightningDataModule, run_dir: str) -> dict:
+    """Write ``RUN/split.json`` (rank 0) and return the split as the checkpoint's meta carries it."""
+    record = datamodule.split_record()
+    if rank_zero_only.rank == 0:
+        path = Path(run_dir) / SPLIT_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(record, indent=1) + "\n")
+        counts = ", ".join(f"{len(record[s])} {s}" for s in ("train", "val", "test"))
+        log.info("split (%s): %s -> %s", record["rule"].get("kind"), counts, path)
+    return datamodule.split_meta()
+
+
 def train(cfg: DictConfig) -> float | None:
     """Fit ``cfg.model`` on ``cfg.data``; return ``cfg.optimized_metric`` for sweepers (None if not logged)."""
     if cfg.get("seed") is not None:
@@ -86,6 +102,7 @@ def train(cfg: DictConfig) -> float | None:
     datamodule = hydra.utils.instantiate(cfg.data)
     model = build_model(cfg.model, cfg.get("divergence"))
     model.meta["working_size"] = int(cfg.data.image_size)
+    model.meta["split"] = record_split(datamodule, cfg.paths.output_dir)
     if HydraConfig.initialized():  # the name typed on the command line: gan, mse_cnn...
         model.meta["name"] = HydraConfig.get().runtime.choices.get("model", model.meta["name"])
     ckpt_path = find_resume_checkpoint(cfg.get("ckpt_path"), cfg.paths.output_dir)

@@ -27,6 +27,7 @@ from colorgan.models.build import build_model
 from colorgan.models.divergence import DivergenceError
 from colorgan.training.loggers import ResilientWandbLogger, build_loggers
 from colorgan.training.resume import check_resumable, find_resume_checkpoint
+from colorgan.training.selection import FID_KEY, ValidationFID, fid_factory, resolve_selection
 
 log = logging.getLogger(__name__)
 SPLIT_FILE = "split.json"  # RUN/split.json: train/val/test paths relative to data.root, and the rule
@@ -103,12 +104,19 @@ def train(cfg: DictConfig) -> float | None:
     model = build_model(cfg.model, cfg.get("divergence"))
     model.meta["working_size"] = int(cfg.data.image_size)
     model.meta["split"] = record_split(datamodule, cfg.paths.output_dir)
+    cfg.selection_metric, why = resolve_selection(  # optimized_metric and the best checkpoint follow it
+        cfg.selection_metric, len(datamodule.val_files), cfg.get("fid_weights"), cfg.selection_fid_min_images
+    )
+    log.info("checkpoint selection and sweeps use %s (%s)", cfg.selection_metric, why)
+    model.meta["selection_metric"] = cfg.selection_metric
     if HydraConfig.initialized():  # the name typed on the command line: gan, mse_cnn...
         model.meta["name"] = HydraConfig.get().runtime.choices.get("model", model.meta["name"])
     ckpt_path = find_resume_checkpoint(cfg.get("ckpt_path"), cfg.paths.output_dir)
     if ckpt_path is not None:  # a wrong checkpoint is refused before any other work
         check_resumable(ckpt_path, model, model.model_config)
     callbacks = build_callbacks(cfg.get("callbacks"))
+    if cfg.selection_metric == FID_KEY:
+        callbacks.append(ValidationFID(fid_factory(cfg.get("fid_weights"))))
     loggers = build_loggers(cfg.get("logger"))
     trainer = build_trainer(cfg, callbacks, loggers)
     for logger in loggers:

@@ -27,6 +27,13 @@ def test_a_max_steps_stop_between_validations_validates_the_final_weights(tmp_pa
     assert metric is not None and math.isfinite(metric) and list((run / "checkpoints").glob("best-*.ckpt"))
 
 
+def test_a_max_time_budget_ends_with_a_validation_of_the_final_weights(tmp_path):
+    run = tmp_path / "run"  # 100 steps an epoch: the 2 s budget runs out long before the first epoch ends
+    metric = train(compose_cfg(run, [*CSV, "data.repeat=40", "trainer.max_time=00:00:00:02"]))
+    steps = validated_at(run)
+    assert len(steps) == 1 and 0 < steps[0] < 100 and metric is not None and math.isfinite(metric)
+
+
 def test_a_run_that_ends_outside_every_validation_epoch_is_still_measured(tmp_path):
     run = tmp_path / "run"
     overrides = [*CSV, "trainer.max_epochs=2", "trainer.check_val_every_n_epoch=3"]

@@ -10,6 +10,7 @@ on stderr saying that this baseline is not the paper's (random init instead of I
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -41,6 +42,7 @@ def main(experiment: str, mode: str) -> int:
     if mode not in ("auto", "true", "false"):
         print(f"PRETRAINED must be auto, true or false; got {mode!r}", file=sys.stderr)
         return 2
+    logging.getLogger("huggingface_hub").setLevel(logging.ERROR)  # its retries offline are not the news
     overrides = []
     for key, (model, value) in asked_weights(experiment).items() if mode != "true" else ():
         why = "PRETRAINED=false" if mode == "false" else load_error(model, value)

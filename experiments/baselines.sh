@@ -10,8 +10,8 @@
 # weights the papers use (unet_gan's encoder, koalarization's classifier), false trains them from random init, and
 # auto (the default) uses them where they load and otherwise trains from random init with a warning, in OUT/notes.txt.
 set -euo pipefail
+OUT=$(realpath -m "${OUT:-multirun/baselines/$(date +%Y-%m-%d_%H-%M-%S)}")  # relative to where it is run
 cd "$(dirname "$0")/.."
-OUT=${OUT:-multirun/baselines/$(date +%Y-%m-%d_%H-%M-%S)}
 BUDGET=${BUDGET:-00:01:00:00}
 SEEDS=${SEEDS:-3}
 PRETRAINED=${PRETRAINED:-auto}

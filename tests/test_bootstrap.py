@@ -25,6 +25,10 @@ def test_the_interval_narrows_with_more_images_and_is_reproducible():
     assert bootstrap_intervals({"s": small}, seed=3) == bootstrap_intervals({"s": small}, seed=3)
 
 
+def test_one_image_has_no_interval():
+    assert bootstrap_intervals({"x": torch.tensor([3.0])})["x"].as_dict() == {"mean": 3.0, "ci95": None}
+
+
 def test_a_paired_difference_is_certain_when_one_model_is_another_plus_a_constant():
     generator = torch.Generator().manual_seed(2)
     a = torch.randn(40, generator=generator) * 5  # large spread between images...

@@ -21,11 +21,11 @@ _CHUNK = 64  # resamples drawn at once: a (64, N) count matrix, bounded memory f
 @dataclass(frozen=True)
 class Interval:
     mean: float
-    low: float
-    high: float
+    low: float | None  # None: one image, no spread to resample
+    high: float | None
 
     def as_dict(self) -> dict:
-        return {"mean": self.mean, "ci95": [self.low, self.high]}
+        return {"mean": self.mean, "ci95": None if self.low is None else [self.low, self.high]}
 
 
 def _resampled_means(values: Tensor, resamples: int, seed: int) -> Tensor:
@@ -56,6 +56,8 @@ def bootstrap_intervals(
     table = torch.stack([values[n].double().cpu() for n in names], dim=1)  # (N, K)
     if table.shape[0] == 0:
         raise ValueError("no images to bootstrap over")
+    if table.shape[0] == 1:  # a single image has no sampling distribution to estimate
+        return {n: Interval(float(table[0, j]), None, None) for j, n in enumerate(names)}
     finite = torch.isfinite(table).all(dim=0)
     out: dict[str, Interval] = {}
     if finite.any():

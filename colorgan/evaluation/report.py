@@ -77,6 +77,8 @@ def markdown_report(summary: Summary, evaluation: Evaluation, context: dict) -> 
         + ("; mean ± std over seeds" if any(n > 1 for n in seeds.values()) else "")
         + f"; colorfulness: {COLORFULNESS_VARIANT}; PSNR/SSIM on RGB in [0, 1].",
     ]
+    if evaluation.n_images < 2:
+        lines.append("- one image: no interval can be estimated (score more images)")
     lines += [f"- {name}: {n} seeds" for name, n in seeds.items() if n > 1]
     lines += [f"- {name} skipped: {why}" for name, why in evaluation.skipped.items()]
     lines += [f"- warning: {w}" for w in context.get("warnings", [])]

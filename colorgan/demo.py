@@ -26,6 +26,7 @@ import torch
 from omegaconf import OmegaConf
 from PIL import Image
 
+from colorgan.cli import ConfigError
 from colorgan.color import gray_rgb, rgb_to_L_ab
 from colorgan.compare import load_models
 from colorgan.data.images import IMAGE_EXTENSIONS
@@ -204,8 +205,9 @@ def main(argv: list[str] | None = None) -> int:
         print("error: the demo needs gradio: pip install 'colorgan[demo]' (or -r requirements.txt)", file=sys.stderr)
         return 2
     try:
-        models = load_models(OmegaConf.create({"ckpts": args.ckpt, "names": args.name}), resolve_device(args.device))
-    except (CheckpointError, FileNotFoundError) as err:
+        cfg = OmegaConf.create({"ckpts": args.ckpt, "names": args.name})
+        models, _ = load_models(cfg, resolve_device(args.device))  # same names share a row in compare only
+    except (CheckpointError, FileNotFoundError, ConfigError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="colorgan-demo-") as out_dir:

@@ -1,5 +1,7 @@
 """Every paper experiment composes, says what the paper says, and trains."""
 
+from functools import partial
+
 import pytest
 import torch
 
@@ -36,9 +38,11 @@ def test_every_experiment_trains_with_fast_dev_run(tmp_path, experiment):
         ("wallner_beta", {"model.ab_scale": 128.0, "model.optimizer._target_": "torch.optim.RMSprop",
                           "model.loss": "mse"}),
         ("koalarization", {"model.ab_scale": 127.0, "model.generator.classifier": "inception_resnet_v2",
-                           "model.generator.classifier_logits": True, "data.image_size": 224}),
-        ("pix2pix_isola", {"model.lambda_l1": 100.0, "model.generator.num_downs": 8, "data.batch_size": 1,
-                           "model.scheduler_g._target_": "colorgan.models.schedules.linear_decay"}),
+                           "model.generator.classifier_logits": True, "data.image_size": 224,
+                           "model.generator.decoder": [[128], [64, 64], [32]], "data.batch_size": 100}),
+        ("pix2pix_isola", {"model.lambda_l1": 100.0, "model.generator.num_downs": 8, "data.batch_size": 4,
+                           "trainer.max_epochs": 6, "data.min_scale": 1.0, "model.inference_norm": "batch",
+                           "model.inference_batch": 1}),
         ("unet_gan", {"model.generator.backbone": "resnet18", "model.generator.pretrained": True,
                       "model.pretrain_epochs": 20, "model.pretrain_lr": 1e-4, "model.optimizer_g.lr": 2e-4}),
     ],
@@ -75,6 +79,26 @@ def test_pretrain_lr_applies_only_while_pretraining(photo_batch):
     model.on_train_batch_start = lambda batch, i: seen.append(model.optimizers()[0].param_groups[0]["lr"])
     fit(model, photo_batch, steps=2, steps_per_epoch=1)
     assert seen == pytest.approx([1e-4, 2e-4])
+
+
+def test_pretrain_lr_hands_over_to_the_gan_schedule_without_resetting_it(photo_batch):
+    model = make_gan(lr_g=2e-4, pretrain_epochs=1)
+    model.pretrain_lr = 1e-4
+    model.scheduler_g = partial(linear_decay, constant_epochs=1, decay_epochs=4)
+    seen = []
+    model.on_train_batch_start = lambda batch, i: seen.append(model.optimizers()[0].param_groups[0]["lr"])
+    fit(model, photo_batch, steps=4, steps_per_epoch=1)
+    # pretraining at 1e-4, then the GAN schedule from its own start: 1 constant epoch, then decay (not reset)
+    assert seen == pytest.approx([1e-4, 2e-4, 2e-4 * 4 / 5, 2e-4 * 3 / 5])  # pix2pix's 1 - k / (decay + 1)
+
+
+def test_koalarization_decoder_is_the_papers_table(tmp_path):
+    net = build_model(compose_cfg(tmp_path, ["model=fusion", *OFFLINE["koalarization"]]).model).generator
+    layers = [type(m).__name__ if not isinstance(m, torch.nn.Conv2d) else m.out_channels for m in net.decoder]
+    layers = [x for x in layers if x not in ("ReLU",)]
+    # Baldassarre et al. 2017, Table 1: conv128, up, conv64, conv64, up, conv32, conv2 (tanh), up (in forward)
+    assert layers == [128, "Upsample", 64, 64, "Upsample", 32, 2, "Tanh"]
+    assert net(torch.zeros(1, 1, 32, 48)).shape == (1, 2, 32, 48)
 
 
 def test_unknown_experiment_is_a_clear_error(tmp_path):

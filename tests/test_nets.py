@@ -97,4 +97,4 @@ def test_fusion_classifier_is_frozen_and_stays_in_eval(tmp_path):
     net(L).sum().backward()
     assert all(p.grad is None for p in net.classifier.parameters())
     emb = net.embed(L)
-    assert emb.shape == (2, net.classifier.num_features) and not torch.equal(emb[0], emb[1])
+    assert emb.shape == (2, net.classifier.num_classes) and not torch.equal(emb[0], emb[1])  # class logits

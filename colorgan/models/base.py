@@ -12,6 +12,7 @@ from torchmetrics import MeanMetric
 from colorgan.color import AB_SCALE, L_ab_to_rgb, rgb_to_L_ab
 from colorgan.evaluation import metrics
 from colorgan.models.divergence import DivergenceGuard
+from colorgan.models.test_time import INFERENCE_NORMS, infer_with_batch_statistics
 
 
 def trainable(module: nn.Module) -> list[nn.Parameter]:
@@ -25,6 +26,12 @@ class ColorizationModule(pl.LightningModule):
     ``model_config`` (the resolved Hydra model config) and ``meta`` (``name``: the config's name,
     ``working_size``: the training image size), both set by ``train``, are stored in every
     checkpoint so that the colorizer can be rebuilt and used from the checkpoint alone.
+
+    ``inference_norm``: ``running`` (the usual eval mode) or ``batch``: outside training the generator's
+    norm layers use the test batch's statistics and its dropout stays on, over groups of
+    ``inference_batch`` images, as Isola et al. 2017 infer (``colorgan.models.test_time``). Being in
+    the model config, it travels in the checkpoint: validation, evaluate, compare, colorize and the
+    demo all infer the way the paper does.
     """
 
     def __init__(
@@ -34,8 +41,14 @@ class ColorizationModule(pl.LightningModule):
         channels_last: bool = False,
         divergence: DivergenceGuard | None = None,
         compile_nets: bool = False,
+        inference_norm: str = "running",
+        inference_batch: int | None = None,
     ):
         super().__init__()
+        if inference_norm not in INFERENCE_NORMS:
+            choices = ", ".join(INFERENCE_NORMS)
+            raise ValueError(f"model.inference_norm must be one of {choices}; got {inference_norm!r}")
+        self.inference_norm, self.inference_batch = inference_norm, inference_batch
         self.generator = generator
         self.divergence = divergence or DivergenceGuard()  # what a NaN loss or a collapsed D does
         self.ab_scale = ab_scale
@@ -47,6 +60,8 @@ class ColorizationModule(pl.LightningModule):
         self.test_metrics = nn.ModuleDict({name: MeanMetric() for name in metrics.METRIC_NAMES})
 
     def forward(self, L: Tensor) -> Tensor:
+        if self.inference_norm == "batch" and not self.training:
+            return infer_with_batch_statistics(self.generator, L, self.inference_batch)
         return self.generator(L)  # (B, 1, H, W) -> (B, 2, H, W)
 
     def on_fit_start(self) -> None:

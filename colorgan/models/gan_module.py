@@ -9,9 +9,7 @@ import torch.nn.functional as F
 from pytorch_lightning.core.optimizer import LightningOptimizer
 from torch import Tensor, nn
 
-from colorgan.color import AB_SCALE
 from colorgan.models.base import ColorizationModule, trainable
-from colorgan.models.divergence import DivergenceGuard
 from colorgan.models.losses import GANLoss
 
 OptimizerFactory = Callable[..., torch.optim.Optimizer]
@@ -23,7 +21,8 @@ class GANColorizer(ColorizationModule):
 
     For the first ``pretrain_epochs`` epochs only G trains, on L1 alone (the pretraining that
     makes a ResNet U-Net GAN converge in a fraction of the time), at ``pretrain_lr`` if given.
-    ``trainer.max_steps`` counts iterations (generator updates), in both phases.
+    ``trainer.max_steps`` counts iterations (generator updates), in both phases. The LR schedulers
+    describe the GAN phase: they start stepping when it starts.
     """
 
     def __init__(
@@ -39,12 +38,9 @@ class GANColorizer(ColorizationModule):
         pretrain_epochs: int = 0,
         pretrain_lr: float | None = None,
         gradient_clip_val: float | None = None,
-        ab_scale: float = AB_SCALE,
-        channels_last: bool = False,
-        divergence: DivergenceGuard | None = None,
-        compile_nets: bool = False,
+        **common,
     ):
-        super().__init__(generator, ab_scale, channels_last, divergence, compile_nets)
+        super().__init__(generator, **common)  # ab_scale, channels_last, inference_norm...: ColorizationModule
         self.automatic_optimization = False
         self.discriminator = discriminator
         self.gan_loss = GANLoss(gan_mode)
@@ -128,15 +124,20 @@ class GANColorizer(ColorizationModule):
             self.log("train/skipped_updates", float(self.divergence.skipped))
 
     def on_train_epoch_start(self) -> None:
+        """Switch G to ``pretrain_lr`` while pretraining, and back once, when the GAN phase starts: from
+        then on the rate belongs to the scheduler (setting it every epoch would cancel its decay)."""
         if self.pretrain_lr is None:
             return
         for group in self.optimizers()[0].param_groups:  # the GAN rate is kept in the group (checkpointed)
-            group.setdefault("gan_lr", group["lr"])
-            group["lr"] = self.pretrain_lr if self.pretraining else group["gan_lr"]
+            if self.pretraining:
+                group.setdefault("gan_lr", group["lr"])
+                group["lr"] = self.pretrain_lr
+            elif "gan_lr" in group:
+                group["lr"] = group.pop("gan_lr")
 
     def on_train_epoch_end(self) -> None:
         schedulers = self.lr_schedulers()  # stepped by hand: manual optimization skips Lightning's stepping
-        if schedulers is None:
+        if schedulers is None or self.pretraining:
             return
         for scheduler in schedulers if isinstance(schedulers, list) else [schedulers]:
             scheduler.step()

@@ -5,9 +5,7 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from colorgan.color import AB_SCALE
 from colorgan.models.base import ColorizationModule, trainable
-from colorgan.models.divergence import DivergenceGuard
 from colorgan.models.gan_module import OptimizerFactory, SchedulerFactory
 
 REGRESSION_LOSSES = {"mse": F.mse_loss, "l1": F.l1_loss}
@@ -22,12 +20,9 @@ class RegressionColorizer(ColorizationModule):
         optimizer: OptimizerFactory,
         scheduler: SchedulerFactory = None,
         loss: str = "mse",
-        ab_scale: float = AB_SCALE,
-        channels_last: bool = False,
-        divergence: DivergenceGuard | None = None,
-        compile_nets: bool = False,
+        **common,
     ):
-        super().__init__(generator, ab_scale, channels_last, divergence, compile_nets)
+        super().__init__(generator, **common)  # ab_scale, channels_last, inference_norm...: ColorizationModule
         if loss not in REGRESSION_LOSSES:
             raise ValueError(f"model.loss must be one of {', '.join(REGRESSION_LOSSES)}; got {loss!r}")
         self.loss_fn = REGRESSION_LOSSES[loss]

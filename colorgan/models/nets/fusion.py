@@ -1,7 +1,9 @@
-"""The fusion colorizer of Wallner's "full" version / Deep Koalarization (Baldassarre et al. 2017).
+"""The fusion colorizer of Deep Koalarization (Baldassarre et al. 2017) and Wallner's "full" version.
 
 A conv encoder on L, a frozen pretrained classifier's global embedding of the same gray image,
-tiled over the encoder's output grid and fused by a 1x1 conv, then an upsampling decoder.
+tiled over the encoder's output grid and fused by a 1x1 conv, then an upsampling decoder. The
+decoder's stages are a parameter: Baldassarre et al.'s table (the default) and Wallner's notebook
+differ in it (see ``KOALARIZATION_DECODER`` and ``WALLNER_DECODER``).
 """
 
 from __future__ import annotations
@@ -31,6 +33,12 @@ def _convs(cin: int, spec: Sequence[tuple[int, int]]) -> list[nn.Module]:
 
 # Both papers' encoder on L: three stride-2 convs, so the fusion grid is H/8 x W/8 x 256.
 ENCODER = ((64, 2), (128, 1), (128, 2), (256, 1), (256, 2), (512, 1), (512, 1), (256, 1))
+# Decoder stages: the 3x3 conv widths before each 2x upsampling; a 3x3 conv to ab + tanh, then the last
+# upsampling, follow. Baldassarre et al. 2017, Table 1 (and their network_definition.py): conv 128, up,
+# conv 64, conv 64, up, conv 32, conv 2 (tanh), up. Wallner 2017 ("full" notebook): conv 128, up, conv 64,
+# up, conv 32, conv 16, conv 2 (tanh), up.
+KOALARIZATION_DECODER = ((128,), (64, 64), (32,))
+WALLNER_DECODER = ((128,), (64,), (32, 16))
 
 
 class FusionNet(nn.Module):
@@ -38,18 +46,20 @@ class FusionNet(nn.Module):
 
     The classifier (any timm model, Inception-ResNet-v2 by default as in both papers) sees the
     gray image as sRGB, resized to its own input size and normalized with its own statistics; its
-    pooled features are the embedding, or its class logits with ``classifier_logits=True`` (what
-    both papers fused). It stays frozen and in eval mode.
+    class logits are the embedding (``classifier_logits=True``: what both papers fused), or with
+    False its pooled features. It stays frozen and in eval mode. ``decoder``: the conv widths of
+    each upsampling stage.
     """
 
     def __init__(
         self,
         classifier: str = "inception_resnet_v2",
         classifier_pretrained: bool | str = False,
-        classifier_logits: bool = False,
+        classifier_logits: bool = True,
         in_channels: int = 1,
         out_channels: int = 2,
         fusion_channels: int = 256,
+        decoder: Sequence[Sequence[int]] = KOALARIZATION_DECODER,
     ):
         super().__init__()
         self.encoder = nn.Sequential(*_convs(in_channels, ENCODER))
@@ -69,16 +79,16 @@ class FusionNet(nn.Module):
         embedding = self.classifier.num_classes if classifier_logits else self.classifier.num_features
         fused_in = ENCODER[-1][0] + embedding
         self.fuse = nn.Sequential(nn.Conv2d(fused_in, fusion_channels, 1), nn.ReLU(inplace=True))
-        # Wallner's decoder: conv128, up, conv64, up, conv32, conv16, conv2+tanh, (up in forward)
-        self.decoder = nn.Sequential(
-            *_convs(fusion_channels, [(128, 1)]),
-            nn.Upsample(scale_factor=2),
-            *_convs(128, [(64, 1)]),
-            nn.Upsample(scale_factor=2),
-            *_convs(64, [(32, 1), (16, 1)]),
-            nn.Conv2d(16, out_channels, 3, padding=1),
-            nn.Tanh(),
-        )
+        if len(decoder) != 3:
+            raise ValueError(f"FusionNet's decoder needs 3 stages (one per stride-2 conv), got {len(decoder)}")
+        layers: list[nn.Module] = []
+        cin = fusion_channels
+        for i, widths in enumerate(decoder):
+            layers += _convs(cin, [(w, 1) for w in widths])
+            cin = widths[-1]
+            if i < len(decoder) - 1:
+                layers.append(nn.Upsample(scale_factor=2))
+        self.decoder = nn.Sequential(*layers, nn.Conv2d(cin, out_channels, 3, padding=1), nn.Tanh())  # up in forward
         self.stride = 8
 
     def train(self, mode: bool = True) -> FusionNet:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 from omegaconf import DictConfig, OmegaConf
@@ -11,6 +12,15 @@ from colorgan.models.divergence import DivergenceError
 from colorgan.training.checkpoint import CheckpointError
 
 T = TypeVar("T")
+
+
+def config_dir() -> str:
+    """The Hydra config folder: ``conf/`` beside the package (a checkout, ``pip install -e .``), or the
+    copy a wheel installs as ``colorgan/conf``. An absolute path, so the ``colorgan-*`` commands and
+    ``python -m colorgan.X`` find the same configs from any directory."""
+    package = Path(__file__).resolve().parent
+    packaged = package / "conf"
+    return str(packaged if (packaged / "train.yaml").is_file() else package.parent / "conf")
 
 
 class ConfigError(ValueError):

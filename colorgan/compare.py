@@ -14,7 +14,7 @@ import torch
 from omegaconf import DictConfig
 from pytorch_lightning.loggers import WandbLogger
 
-from colorgan.cli import ConfigError, run_task
+from colorgan.cli import ConfigError, config_dir, run_task
 from colorgan.evaluation.heldout import align_split, check_heldout
 from colorgan.evaluation.report import markdown_report, wandb_table, write_report
 from colorgan.evaluation.scoring import Evaluation, eval_files, eval_loader, evaluate_colorizers
@@ -83,7 +83,7 @@ def compare(cfg: DictConfig) -> Summary:
     return summary
 
 
-@hydra.main(version_base="1.3", config_path="../conf", config_name="compare")
+@hydra.main(version_base="1.3", config_path=config_dir(), config_name="compare")
 def main(cfg: DictConfig) -> None:
     run_task(compare, cfg)
 

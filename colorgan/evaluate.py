@@ -11,7 +11,7 @@ import hydra
 import torch
 from omegaconf import DictConfig
 
-from colorgan.cli import run_task
+from colorgan.cli import config_dir, run_task
 from colorgan.evaluation.heldout import align_split, check_heldout
 from colorgan.evaluation.report import markdown_report, write_report
 from colorgan.evaluation.scoring import eval_files, eval_loader, evaluate_colorizers
@@ -44,7 +44,7 @@ def evaluate(cfg: DictConfig) -> dict:
     return record
 
 
-@hydra.main(version_base="1.3", config_path="../conf", config_name="evaluate")
+@hydra.main(version_base="1.3", config_path=config_dir(), config_name="evaluate")
 def main(cfg: DictConfig) -> None:
     run_task(evaluate, cfg)
 

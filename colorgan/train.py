@@ -22,7 +22,7 @@ from pytorch_lightning.plugins.environments import SLURMEnvironment, TorchElasti
 from pytorch_lightning.utilities import rank_zero_only
 from pytorch_lightning.utilities.exceptions import SIGTERMException
 
-from colorgan.cli import ConfigError, run_task
+from colorgan.cli import ConfigError, config_dir, run_task
 from colorgan.models.build import build_model
 from colorgan.models.divergence import DivergenceError
 from colorgan.training.loggers import ResilientWandbLogger, build_loggers
@@ -141,7 +141,7 @@ def train(cfg: DictConfig) -> float | None:
     return None if metric is None else float(metric)
 
 
-@hydra.main(version_base="1.3", config_path="../conf", config_name="train")
+@hydra.main(version_base="1.3", config_path=config_dir(), config_name="train")
 def main(cfg: DictConfig) -> float | None:
     return run_task(train, cfg)
 

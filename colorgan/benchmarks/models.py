@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import torch
 from hydra import compose, initialize_config_dir
 
+from colorgan.cli import config_dir
 from colorgan.data.images import load_rgb
 from colorgan.data.samples import sample_photos
 from colorgan.data.transforms import val_transform
 from colorgan.models.base import ColorizationModule
 from colorgan.models.build import build_model
-
-CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 
 
 def benchmark_model(name: str, size: int) -> ColorizationModule:
@@ -25,7 +23,7 @@ def benchmark_model(name: str, size: int) -> ColorizationModule:
         overrides.append("model.pretrain_epochs=0")
     if name == "pix2pix":
         overrides.append(f"model.generator.num_downs={min(8, int(math.log2(size)))}")
-    with initialize_config_dir(version_base="1.3", config_dir=str(CONF_DIR)):
+    with initialize_config_dir(version_base="1.3", config_dir=config_dir()):
         cfg = compose("train", overrides=overrides)
     return build_model(cfg.model)
 

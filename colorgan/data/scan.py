@@ -29,12 +29,15 @@ _GRAY_SHARE = 0.01  # gray: fewer than 1% of the pixels more colourful than that
 REPORT_NAME = "skipped_images.tsv"
 
 
-def _is_gray(img: Image.Image) -> bool:
+def is_gray(img: Image.Image) -> bool:
+    """A photo without colour: a gray mode, or fewer than 1% of the pixels (on a 256 px thumbnail)
+    more colourful than JPEG noise. ``img`` is left as it is."""
     if img.mode in _GRAY_MODES:
         return True
-    img = to_rgb(img)
-    img.thumbnail((256, 256))
-    rgb = np.asarray(img, dtype=np.int16)
+    small = to_rgb(img)
+    small = small.reduce(max(1, max(small.size) // 512))  # a new image: thumbnail() works in place
+    small.thumbnail((256, 256))
+    rgb = np.asarray(small, dtype=np.int16)
     chroma = rgb.max(axis=2) - rgb.min(axis=2)
     return float((chroma > _GRAY_CHROMA).mean()) < _GRAY_SHARE
 
@@ -58,7 +61,7 @@ def problem(
             if img.format == "JPEG":
                 img.draft("RGB", (max(1, img.size[0] // 8), max(1, img.size[1] // 8)))
             img.load()
-            if exclude_grayscale and _is_gray(img):
+            if exclude_grayscale and is_gray(img):
                 return "grayscale: no colour to learn from"
     except ImageRejected as err:
         return f"too large: {err.reason}"

@@ -22,9 +22,9 @@ from tests.conftest import FAST, compose_cfg
 ROOT = Path(__file__).resolve().parents[1]
 STEPS_PER_EPOCH = 10  # 5 sample photos x repeat 4 / batch 2
 EPOCHS = 3
-# linear_decay(constant 1, decay 3) is stepped at each epoch's end; the final last.ckpt is written at
-# the last validation, before the last step: 2e-4 * (1 - 2/4)
-FINAL_LR = 1e-4
+# linear_decay(constant 1, decay 3) is stepped at the end of each GAN epoch (not while pretraining); the
+# final last.ckpt is written at the last validation, before the last step: one step, 2e-4 * (1 - 1/4)
+FINAL_LR = 1.5e-4
 
 
 def generator_lr(ckpt: dict) -> float:

@@ -1,0 +1,44 @@
+"""FID on fewer images than its 2048 feature dimensions is biased: the count goes beside it, with a warning."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import torch
+from torchmetrics import MeanMetric
+
+import colorgan.evaluation.scoring
+from colorgan.evaluate import evaluate
+from colorgan.evaluation.perceptual import FID_FEATURES, fid_sample_warning
+from tests.test_evaluate import FAST_EVAL, compose_named, photo_folder  # noqa: F401 - a fixture
+
+
+def test_the_warning_starts_below_the_feature_dimension(caplog):
+    assert FID_FEATURES == 2048  # torchmetrics' FrechetInceptionDistance(feature=2048): Inception pool3
+    with caplog.at_level(logging.WARNING):
+        assert fid_sample_warning(2048) is None and fid_sample_warning(50_000) is None
+        assert not caplog.records
+        note = fid_sample_warning(2047)
+    assert "2047 images" in note and "not with published ones" in note and "2047 images" in caplog.text
+
+
+def stand_in_fid(fid, fid_weights, lpips, lpips_net):
+    """A metric in FID's place (its weights cannot be downloaded here): the mean of the predictions."""
+
+    def update(metric, rgb_hat, rgb):
+        metric.update(rgb_hat.mean())
+
+    return {"fid": (MeanMetric, update)}, {"lpips": "disabled (lpips=false)"}
+
+
+def test_evaluate_reports_the_image_count_beside_fid_and_warns(checkpoints, photo_folder, tmp_path, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(colorgan.evaluation.scoring, "perceptual_metrics", stand_in_fid)
+    run = tmp_path / "eval"
+    evaluate(compose_named("evaluate", run, [f"ckpt_path={checkpoints['mse_cnn']}", f"data.root={photo_folder}",
+                                             *FAST_EVAL]))  # fmt: skip
+    saved = json.loads((run / "metrics.json").read_text())
+    assert torch.isfinite(torch.tensor(saved["fid"])) and saved["fid_images"] == 5
+    assert saved["gray"]["fid_images"] == 5
+    assert "5 images, fewer than its 2048" in saved["warnings"]["fid"]
+    assert "- fid: FID on 5 images" in (run / "metrics.md").read_text()

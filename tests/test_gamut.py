@@ -13,7 +13,15 @@ from PIL import Image
 from torch import Tensor, nn
 
 import colorgan.color
-from colorgan.color import INSIDE_LINEAR, _bisect_scale, _inside, _lab_to_linear, lab_to_rgb, rgb_to_lab
+from colorgan.color import (
+    INSIDE_LINEAR,
+    _bisect_scale,
+    _inside,
+    _lab_to_linear,
+    _linear_to_srgb,
+    lab_to_rgb,
+    rgb_to_lab,
+)
 from colorgan.inference import colorize_image, lightness
 from colorgan.models.regression_module import RegressionColorizer
 from tests.conftest import photo
@@ -93,6 +101,18 @@ def test_the_table_finds_the_chroma_bisection_finds():
     diff = (C[0][outside] - exact).abs()
     assert torch.quantile(diff, 0.99) < 0.3 and diff.median() < 0.05
     assert INSIDE_LINEAR[0] > -2e-4 and INSIDE_LINEAR[1] < 1.005  # half a uint8 step at most
+
+
+def test_colours_just_inside_the_gamut_are_left_exactly_as_they_are():
+    """Where the table undershoots (the boundary bends inward between its points), a colour that was
+    inside all along must not lose chroma."""
+    g = torch.Generator().manual_seed(2)
+    L, hue = torch.rand(4000, generator=g) * 90 + 5, torch.rand(4000, generator=g) * 2 * math.pi
+    unit = torch.stack([hue.cos(), hue.sin()])
+    chroma = _bisect_scale(L, unit * 200, torch.ones_like(L), 30) * 200 * (1 - 1e-4)  # just inside
+    lab = torch.cat([L[None], unit * chroma]).view(1, 3, -1, 1)
+    unmapped = _linear_to_srgb(_lab_to_linear(lab[:, :1], lab[:, 1:])).clamp(0, 1)
+    torch.testing.assert_close(lab_to_rgb(lab), unmapped, atol=1e-6, rtol=0)
 
 
 class SaturatedNet(nn.Module):

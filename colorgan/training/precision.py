@@ -14,10 +14,10 @@ SUPPORTED = ("32-true", "16-mixed", "bf16-mixed")
 # Lightning's older spellings of the same settings
 ALIASES = {"32": "32-true", "16": "16-mixed", "bf16": "bf16-mixed"}
 REFUSED = {
-    "16-true": "fp16 weights without loss scaling: Adam's eps (1e-8) is 0 in fp16 and small gradients "
-    "underflow, so the first steps divide by zero",
-    "bf16-true": "bf16 weights and Adam states keep 8 significant bits: updates of lr 2e-4 round away "
-    "and BatchNorm statistics drift",
+    "16-true": "fp16 weights and Adam states: Adam's eps (1e-8) is 0 in fp16, so a parameter with a zero "
+    "or tiny gradient becomes NaN or inf at the first step",
+    "bf16-true": "bf16 weights keep 8 significant bits: an Adam update of lr 2e-4 is under half the spacing "
+    "of bf16 numbers near any weight above 0.06 and rounds away",
     "64-true": "the nets would run in float64 while colorgan's Lab conversion and losses run in float32",
 }
 

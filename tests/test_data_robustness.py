@@ -102,7 +102,7 @@ def test_evaluate_leaves_an_unreadable_image_out_and_says_so(checkpoints, photo_
 
     monkeypatch.setattr(colorgan.data.datasets, "load_rgb", load_rgb)
     run = tmp_path / "eval"
-    overrides = [f"ckpt_path={checkpoints['mse_cnn']}", f"data.root={photo_folder}", *FAST_EVAL]
+    overrides = [f"ckpt_path={checkpoints['mse_cnn']}", f"data.root={photo_folder}", "split=all", *FAST_EVAL]
     record = evaluate(compose_named("evaluate", run, overrides))
     assert record["n_images"] == 4 and [Path(p).name for p in record["unreadable_images"]] == ["coffee.png"]
     assert "1 unreadable images left out" in (run / "metrics.md").read_text()

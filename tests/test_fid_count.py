@@ -35,10 +35,11 @@ def stand_in_fid(fid, fid_weights, lpips, lpips_net):
 def test_evaluate_reports_the_image_count_beside_fid_and_warns(checkpoints, photo_folder, tmp_path, monkeypatch):  # noqa: F811
     monkeypatch.setattr(colorgan.evaluation.scoring, "perceptual_metrics", stand_in_fid)
     run = tmp_path / "eval"
-    evaluate(compose_named("evaluate", run, [f"ckpt_path={checkpoints['mse_cnn']}", f"data.root={photo_folder}",
-                                             *FAST_EVAL]))  # fmt: skip
+    overrides = [f"ckpt_path={checkpoints['mse_cnn']}", f"data.root={photo_folder}", "split=all", *FAST_EVAL]
+    evaluate(compose_named("evaluate", run, overrides))
     saved = json.loads((run / "metrics.json").read_text())
-    assert torch.isfinite(torch.tensor(saved["fid"])) and saved["fid_images"] == 5
-    assert saved["gray"]["fid_images"] == 5
-    assert "5 images, fewer than its 2048" in saved["warnings"]["fid"]
-    assert "- fid: FID on 5 images" in (run / "metrics.md").read_text()
+    for row in saved["results"].values():  # the model and the gray baseline
+        assert torch.isfinite(torch.tensor(row["fid"]["mean"])) and row["fid"]["n_images"] == 5
+    assert any("FID on 5 images, fewer than its 2048" in w for w in saved["warnings"])
+    table = (run / "metrics.md").read_text()
+    assert "(n=5)" in table and "- warning: FID on 5 images" in table

@@ -176,7 +176,7 @@ def lab_to_rgb(lab: Tensor) -> Tensor:
     scale = _table_scale(L, ab)  # (B, 1, H, W), a constant for autograd
     linear = _lab_to_linear(L, ab * scale)  # (B, 3, H, W)
     errors = _table_errors(L, ab, scale, linear)
-    if errors is not None:  # recomputed where the table was wrong (a few pixels in 10 000)
+    if errors is not None:  # recomputed where the table was wrong or unsure (0.4-0.7% of random Lab)
         fix, s = errors
         patch = _linear_of(L[:, 0][fix], ab.transpose(0, 1)[:, fix] * s).T  # (N, 3)
         linear = linear.permute(0, 2, 3, 1).index_put((fix,), patch).permute(0, 3, 1, 2)

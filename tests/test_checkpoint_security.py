@@ -14,7 +14,7 @@ from torch.optim.lr_scheduler import LambdaLR
 from colorgan.colorize import main as colorize_main
 from colorgan.training.allowlist import TARGETS
 from colorgan.training.checkpoint import CheckpointError, load_colorizer, read_checkpoint
-from tests.conftest import compose_cfg
+from tests.conftest import CONF_DIR, compose_cfg
 
 
 def method_payload(marker: Path) -> dict:
@@ -136,8 +136,8 @@ def _targets(node) -> list[str]:
     return [t for v in node for t in _targets(v)] if isinstance(node, list) else []
 
 
-CONFIGS = [f"model={p.stem}" for p in sorted(Path("conf/model").glob("*.yaml"))] + [
-    f"experiment={p.stem}" for p in sorted(Path("conf/experiment").glob("*.yaml"))
+CONFIGS = [f"model={p.stem}" for p in sorted((CONF_DIR / "model").glob("*.yaml"))] + [
+    f"experiment={p.stem}" for p in sorted((CONF_DIR / "experiment").glob("*.yaml"))
 ]
 
 

@@ -26,6 +26,7 @@ from colorgan.cli import ConfigError, config_dir, run_task
 from colorgan.models.build import build_model
 from colorgan.models.divergence import DivergenceError
 from colorgan.training.loggers import ResilientWandbLogger, build_loggers
+from colorgan.training.precision import check_precision
 from colorgan.training.resume import check_resumable, find_resume_checkpoint
 from colorgan.training.selection import FID_KEY, ValidationFID, fid_factory, resolve_selection
 
@@ -100,6 +101,7 @@ def train(cfg: DictConfig) -> float | None:
     if cfg.get("seed") is not None:
         pl.seed_everything(cfg.seed, workers=True)
     check_multirun_launch(cfg.trainer)  # before any work
+    check_precision(cfg.trainer.get("precision", "32-true"))
     datamodule = hydra.utils.instantiate(cfg.data)
     model = build_model(cfg.model, cfg.get("divergence"))
     model.meta["working_size"] = int(cfg.data.image_size)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -58,6 +59,9 @@ def test_a_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp_path):
     message = str(stop.value)
     assert message.startswith("error: training diverged: train/d_loss is nan at step 5")
     assert "last.ckpt" in message and "on_nonfinite=skip" in message
+    # the settings that exist for a GAN (manual optimization: Lightning refuses trainer.gradient_clip_val)
+    assert "model.optimizer_g.lr" in message and "model.gradient_clip_val=" in message
+    assert "trainer.gradient_clip_val" not in message and "model.optimizer.lr" not in message
 
     ckpt = torch.load(tmp_path / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
     assert ckpt["global_step"] == 4  # the save before the NaN; nothing was written after it
@@ -78,6 +82,17 @@ def test_skip_gives_up_when_every_update_is_poisoned(tmp_path):
     cfg = gan_cfg(tmp_path, "divergence.on_nonfinite=skip", "divergence.max_consecutive_skips=3", last_poisoned=10**6)
     with pytest.raises(DivergenceError, match="after 3 skipped updates in a row"):
         train(cfg)
+
+
+def test_a_regression_models_message_names_settings_that_work_for_it(tmp_path):
+    nan = f"+callbacks.nan={{_target_:{__name__}.NaNInjector,first:2}}"
+    with pytest.raises(DivergenceError) as stop:
+        train(compose_cfg(tmp_path / "a", [*FAST, "model=mse_cnn", "trainer.max_steps=3", nan]))
+    named = re.findall(r"\b(?:model|trainer)\.[a-z_.]+[a-z]", str(stop.value))
+    assert set(named) == {"model.optimizer.lr", "trainer.gradient_clip_val"}
+    # each named setting is one the user can type, and training takes it
+    train(compose_cfg(tmp_path / "b", [*FAST, "model=mse_cnn", "trainer.max_steps=1", "model.optimizer.lr=1e-4",
+                                        "trainer.gradient_clip_val=1.0"]))  # fmt: skip
 
 
 def test_the_regression_models_skip_a_poisoned_batch(tmp_path):
@@ -101,14 +116,35 @@ def test_a_collapsed_discriminator_is_named_after_the_patience_runs_out(caplog):
     module, tiny, healthy = fake_module(), torch.tensor(1e-4), torch.tensor(0.4)
     guard = DivergenceGuard(collapse_patience=3)
     for loss in (tiny, tiny, healthy, tiny, tiny):  # a healthy step resets the count
-        guard.watch_discriminator(loss, module)
+        guard.watch_discriminator(loss, module, "vanilla")
     with pytest.raises(DivergenceError, match="discriminator has collapsed.*below 0.01 for 3 steps"):
-        guard.watch_discriminator(tiny, module)
+        guard.watch_discriminator(tiny, module, "vanilla")
 
     warn_only = DivergenceGuard(on_collapse="warn", collapse_patience=2)
     for _ in range(4):
-        warn_only.watch_discriminator(tiny, module)
+        warn_only.watch_discriminator(tiny, module, "vanilla")
     assert sum("discriminator has collapsed" in r.message for r in caplog.records) == 1
+
+
+@pytest.mark.parametrize(("gan_mode", "stops"), [("vanilla", True), ("lsgan", True), ("hinge", False)])
+def test_the_default_collapse_policy_depends_on_the_gan_loss(gan_mode, stops, caplog):
+    """A hinge D loss is exactly 0 on every patch whose margin is met, a healthy state: warn, don't stop."""
+    module, tiny = fake_module(), torch.tensor(0.0)
+    guard = DivergenceGuard(collapse_patience=2)  # on_collapse defaults to auto, as in conf/train.yaml
+    guard.watch_discriminator(tiny, module, gan_mode)
+    if stops:
+        with pytest.raises(DivergenceError, match="collapsed"):
+            guard.watch_discriminator(tiny, module, gan_mode)
+    else:
+        guard.watch_discriminator(tiny, module, gan_mode)
+        assert "discriminator has collapsed" in caplog.text
+    with pytest.raises(DivergenceError):  # an explicit choice wins over the per-loss default
+        strict = DivergenceGuard(on_collapse="stop", collapse_patience=1)
+        strict.watch_discriminator(tiny, module, gan_mode)
+
+
+def test_the_train_config_uses_the_per_loss_default(tmp_path):
+    assert compose_cfg(tmp_path).divergence.on_collapse == "auto"
 
 
 def test_unknown_policies_are_refused_by_name():

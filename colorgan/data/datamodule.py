@@ -11,7 +11,7 @@ import torch
 from pytorch_lightning.utilities import rank_zero_only
 from torch.utils.data import DataLoader
 
-from colorgan.data.datasets import ImageFileDataset
+from colorgan.data.datasets import ImageFileDataset, collate_readable
 from colorgan.data.fingerprints import file_keys
 from colorgan.data.images import MAX_PIXELS, find_images
 from colorgan.data.sampler import ResumableSampler
@@ -128,6 +128,7 @@ class ColorizationDataModule(pl.LightningDataModule):
             dataset,
             batch_size=self.batch_size,
             sampler=sampler,
+            collate_fn=None if train else collate_readable,  # scoring: unreadable files left out, counted
             drop_last=train and len(sampler) >= self.batch_size,  # BatchNorm cannot train on 1 image
             num_workers=self.num_workers,
             pin_memory=self.pin_memory,
@@ -159,7 +160,9 @@ class ColorizationDataModule(pl.LightningDataModule):
 
     def _eval_loader(self, files: list[Path]) -> DataLoader:
         transform = val_transform(self.image_size)
-        dataset = ImageFileDataset(files, transform, 1, self.image_size, self.limits["max_pixels"], True)
+        dataset = ImageFileDataset(
+            files, transform, 1, self.image_size, self.limits["max_pixels"], skip_unreadable=True
+        )
         return self._loader(dataset, ResumableSampler(len(dataset), shuffle=False, even=False), train=False)
 
     def val_dataloader(self) -> DataLoader:

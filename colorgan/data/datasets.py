@@ -32,6 +32,7 @@ class ImageFileDataset(Dataset):
         min_side: int | None = None,
         max_pixels: int = MAX_PIXELS,
         substitute_unreadable: bool = False,
+        skip_unreadable: bool = False,
     ):
         if repeat < 1:
             raise ValueError(f"repeat must be >= 1, got {repeat}")
@@ -41,13 +42,16 @@ class ImageFileDataset(Dataset):
         self.min_side = min_side
         self.max_pixels = max_pixels
         self.substitute_unreadable = substitute_unreadable
+        self.skip_unreadable = skip_unreadable
 
     def __len__(self) -> int:
         return len(self.files) * self.repeat
 
     def __getitem__(self, index: int) -> dict:
         """The image at ``index``. A file that became unreadable after indexing (deleted, a network
-        disk gone) raises, or with ``substitute_unreadable`` is replaced by the next file and logged."""
+        disk gone) raises; with ``substitute_unreadable`` (training) it is replaced by the next file,
+        with ``skip_unreadable`` (scoring: no photo may count twice) the item is ``{"path", "error"}``
+        without ``rgb``, which ``collate_readable`` drops and counts. Either is logged."""
         tries = min(len(self.files), MAX_SUBSTITUTES + 1) if self.substitute_unreadable else 1
         for k in range(tries):
             path = self.files[(index + k) % len(self.files)]
@@ -55,6 +59,21 @@ class ImageFileDataset(Dataset):
                 return {"rgb": self.transform(load_rgb(path, self.min_side, self.max_pixels)), "path": str(path)}
             except Exception as err:
                 error = OSError(f"cannot read image {path}: {err}")
+                if self.skip_unreadable:
+                    log.warning("%s; left out of the scores", error)
+                    return {"path": str(path), "error": str(err)}
                 if self.substitute_unreadable:
                     log.warning("%s; training on the next image instead", error)
         raise error
+
+
+def collate_readable(items: list[dict]) -> dict:
+    """A batch of the readable items, ``{"rgb": uint8 (B, 3, S, S), "path": [...], "unreadable": [paths]}``;
+    ``rgb`` has B = 0 when no item of the batch could be read."""
+    readable = [item for item in items if "rgb" in item]
+    rgb = torch.stack([item["rgb"] for item in readable]) if readable else torch.empty(0, 3, 0, 0, dtype=torch.uint8)
+    return {
+        "rgb": rgb,
+        "path": [item["path"] for item in readable],
+        "unreadable": [item["path"] for item in items if "rgb" not in item],
+    }

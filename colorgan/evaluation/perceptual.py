@@ -7,13 +7,21 @@ torch-fidelity's ``pt_inception-2015-12-05-6726825d.pth`` for FID, torchvision's
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import partial
 
 from torch import Tensor
 from torchmetrics import Metric
 
+log = logging.getLogger(__name__)
+
 Update = Callable[[Metric, Tensor, Tensor], None]
+# FID fits a Gaussian to 2048-d Inception pool features (torchmetrics' feature=2048). With fewer images
+# than dimensions the covariance estimate is rank-deficient and FID is biased upward, strongly and
+# depending on the count (Chong & Forsyth, "Effectively Unbiased FID", CVPR 2020, Sec. 3); published
+# FIDs use 10 000 to 50 000 images.
+FID_FEATURES = 2048
 
 
 def _update_fid(metric: Metric, rgb_hat: Tensor, rgb: Tensor) -> None:
@@ -45,7 +53,7 @@ def perceptual_metrics(
         from torchmetrics.image.fid import FrechetInceptionDistance
 
         make = partial(
-            FrechetInceptionDistance, feature=2048, normalize=True, feature_extractor_weights_path=fid_weights
+            FrechetInceptionDistance, feature=FID_FEATURES, normalize=True, feature_extractor_weights_path=fid_weights
         )
         candidates["fid"] = (make, _update_fid)
     else:
@@ -75,3 +83,15 @@ def compute_or_reason(metric: Metric) -> tuple[float | None, str | None]:
         return float(metric.compute()), None
     except Exception as err:
         return None, f"could not compute: {_reason(err)}"
+
+
+def fid_sample_warning(n_images: int) -> str | None:
+    """Why an FID on ``n_images`` images must not be compared with published ones (None from 2048 on); logged."""
+    if n_images >= FID_FEATURES:
+        return None
+    why = (
+        f"FID on {n_images} images, fewer than its {FID_FEATURES} feature dimensions: biased upward by an amount "
+        "that depends on the count, so comparable only with FIDs on the same number of images, not with published ones"
+    )
+    log.warning(why)
+    return why

@@ -44,6 +44,8 @@ def cell(entry: dict | None, signed: bool = False) -> str:
         text += f" ± {_num(entry['std_seeds'])}"
     if entry.get("ci95"):
         text += f" [{_num(entry['ci95'][0])}, {_num(entry['ci95'][1])}]"
+    if "n_images" in entry:  # a set statistic (FID) depends on the count
+        text += f" (n={entry['n_images']})"
     return text
 
 
@@ -81,6 +83,8 @@ def markdown_report(summary: Summary, evaluation: Evaluation, context: dict) -> 
         lines.append("- one image: no interval can be estimated (score more images)")
     lines += [f"- {name}: {n} seeds" for name, n in seeds.items() if n > 1]
     lines += [f"- {name} skipped: {why}" for name, why in evaluation.skipped.items()]
+    if evaluation.unreadable:
+        lines.append(f"- {len(evaluation.unreadable)} unreadable images left out: {', '.join(evaluation.unreadable)}")
     lines += [f"- warning: {w}" for w in context.get("warnings", [])]
     return "\n".join(lines) + "\n"
 
@@ -125,6 +129,8 @@ def write_report(
         "differences": {"reference": summary.reference, "rows": summary.differences},
         "bootstrap": summary.bootstrap,
         "skipped": evaluation.skipped,
+        "unreadable_images": evaluation.unreadable,
+        "warnings": [*record.get("warnings", []), *evaluation.warnings],
         "notes": NOTES,
     }
     paths["json"].write_text(json.dumps(record, indent=2, default=float) + "\n")

@@ -20,11 +20,11 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from colorgan.color import gray_rgb, rgb_to_L_ab
-from colorgan.data.datasets import ImageFileDataset
+from colorgan.data.datasets import ImageFileDataset, collate_readable
 from colorgan.data.transforms import val_transform
 from colorgan.evaluation.grids import image_grid
 from colorgan.evaluation.metrics import colorization_metrics
-from colorgan.evaluation.perceptual import compute_or_reason, perceptual_metrics
+from colorgan.evaluation.perceptual import compute_or_reason, fid_sample_warning, perceptual_metrics
 from colorgan.inference import predict_ab
 from colorgan.models.base import ColorizationModule
 
@@ -41,6 +41,8 @@ class Evaluation:
     skipped: dict[str, str]
     grid: np.ndarray
     grid_columns: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # files that broke after indexing: not scored
+    warnings: list[str] = field(default_factory=list)  # metrics computed, but to be read with care (FID)
 
     @property
     def n_images(self) -> int:
@@ -54,8 +56,10 @@ def eval_files(cfg: DictConfig) -> list[Path]:
 
 def eval_loader(cfg: DictConfig, files: list[Path]) -> DataLoader:
     """``files`` resized (short side) and center-cropped to ``data.image_size``, in order."""
-    dataset = ImageFileDataset(files, val_transform(cfg.data.image_size))
-    return DataLoader(dataset, batch_size=cfg.data.batch_size, num_workers=cfg.data.num_workers, shuffle=False)
+    dataset = ImageFileDataset(files, val_transform(cfg.data.image_size), skip_unreadable=True)
+    return DataLoader(
+        dataset, cfg.data.batch_size, num_workers=cfg.data.num_workers, shuffle=False, collate_fn=collate_readable
+    )
 
 
 def _per_image(metric) -> Tensor | None:
@@ -80,7 +84,11 @@ def evaluate_colorizers(
     extra = {n: {k: (make().to(device), update) for k, (make, update) in perceptual.items()} for n in names}
     columns: dict[str, list[Tensor]] = defaultdict(list)
     paths: list[str] = []
+    unreadable: list[str] = []
     for batch in tqdm(loader, desc="evaluating", unit="batch", disable=len(loader) < 2):
+        unreadable += batch.get("unreadable", [])
+        if batch["rgb"].shape[0] == 0:
+            continue
         rgb_u8 = batch["rgb"].to(device)
         truth = rgb_u8.float() / 255.0  # (B, 3, H, W)
         L, _ = rgb_to_L_ab(rgb_u8)
@@ -112,4 +120,7 @@ def evaluate_colorizers(
                 set_metrics[name][key] = value
     order = [GRAY, *(grid_models or models), "truth"]
     grid = image_grid([torch.cat(columns[n]) for n in order])
-    return Evaluation(per_image, paths, set_metrics, skipped, grid, order)
+    warnings = []
+    if any("fid" in m for m in set_metrics.values()) and (note := fid_sample_warning(len(paths))):
+        warnings.append(note)
+    return Evaluation(per_image, paths, set_metrics, skipped, grid, order, unreadable, warnings)

@@ -37,7 +37,7 @@ def _row(evaluation: Evaluation, members: list[str], resamples: int, seed: int) 
     set_keys = {k for m in members for k in evaluation.set_metrics.get(m, {})}
     for key in sorted(set_keys):  # a statistic of the whole image set (FID): no per-image interval
         seeds = torch.tensor([evaluation.set_metrics[m][key] for m in members if key in evaluation.set_metrics[m]])
-        row[key] = {"mean": float(seeds.mean()), "ci95": None}
+        row[key] = {"mean": float(seeds.mean()), "ci95": None, "n_images": evaluation.n_images}
         if len(seeds) > 1:
             row[key]["std_seeds"] = float(seeds.std())
     if len(members) > 1:

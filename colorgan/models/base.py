@@ -34,6 +34,10 @@ class ColorizationModule(pl.LightningModule):
     demo all infer the way the paper does.
     """
 
+    # What to turn down when training diverges, as a user types it (named in DivergenceGuard's
+    # message): automatic optimization clips through the Trainer; a manual module sets its own.
+    stability_settings: tuple[str, ...] = ("model.optimizer.lr", "trainer.gradient_clip_val")
+
     def __init__(
         self,
         generator: nn.Module,
@@ -82,7 +86,12 @@ class ColorizationModule(pl.LightningModule):
     def to_rgb(self, L: Tensor, ab: Tensor) -> Tensor:
         return L_ab_to_rgb(L, ab, self.ab_scale)
 
-    def _evaluate(self, batch: dict, split: str, store: nn.ModuleDict) -> dict[str, Tensor]:
+    def _evaluate(self, batch: dict, split: str, store: nn.ModuleDict) -> dict[str, Tensor] | None:
+        if "unreadable" in batch:  # files that broke after indexing: left out of the scores, counted
+            count = float(len(batch["unreadable"]))
+            self.log(f"{split}/unreadable_images", count, reduce_fx="sum", sync_dist=True, batch_size=1)
+        if batch["rgb"].shape[0] == 0:
+            return None
         L, ab = self.split_batch(batch)
         ab_hat = self(L)
         for name, values in metrics.colorization_metrics(self.to_rgb(L, ab_hat), self.to_rgb(L, ab)).items():
@@ -90,10 +99,10 @@ class ColorizationModule(pl.LightningModule):
             self.log(f"{split}/{name}", store[name], on_step=False, on_epoch=True, batch_size=L.shape[0])
         return {"L": L, "ab_hat": ab_hat.float(), "ab": ab}
 
-    def validation_step(self, batch: dict, batch_idx: int) -> dict[str, Tensor]:
+    def validation_step(self, batch: dict, batch_idx: int) -> dict[str, Tensor] | None:
         return self._evaluate(batch, "val", self.val_metrics)
 
-    def test_step(self, batch: dict, batch_idx: int) -> dict[str, Tensor]:
+    def test_step(self, batch: dict, batch_idx: int) -> dict[str, Tensor] | None:
         return self._evaluate(batch, "test", self.test_metrics)
 
     def predict_step(self, batch: dict, batch_idx: int) -> Tensor:

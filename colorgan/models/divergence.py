@@ -11,7 +11,13 @@ from torch import Tensor, nn
 log = logging.getLogger(__name__)
 
 NONFINITE_ACTIONS = ("stop", "skip", "off")
-COLLAPSE_ACTIONS = ("stop", "warn", "off")
+COLLAPSE_ACTIONS = ("auto", "stop", "warn", "off")
+# ``on_collapse=auto``, per GAN loss. A near-zero vanilla (BCE) or least-squares D loss means D
+# outputs its targets almost exactly on every patch: it has won, and training rarely recovers. The
+# hinge D loss is exactly 0 on every patch whose margin is met (real > 1, fake < -1), which a
+# healthy hinge GAN reaches on most patches for long stretches while G still learns from -D(fake):
+# there a low loss is worth a warning, not a stop.
+COLLAPSE_DEFAULTS = {"vanilla": "stop", "lsgan": "stop", "hinge": "warn"}
 
 
 class DivergenceError(RuntimeError):
@@ -25,7 +31,8 @@ class DivergenceGuard:
     checkpoint is the last good state) or ``skip``s that update; more than
     ``max_consecutive_skips`` skipped updates in a row stop it anyway. ``on_collapse``: a
     discriminator loss below ``collapse_loss`` for ``collapse_patience`` D steps in a row (D tells
-    real from fake with ~99% confidence, and G learns nothing from it) ``stop``s or ``warn``s.
+    real from fake with ~99% confidence, and G learns nothing from it) ``stop``s or ``warn``s;
+    ``auto`` chooses by GAN loss (``COLLAPSE_DEFAULTS``).
     Decisions are made on all DDP ranks at once, so the ranks never disagree about a step.
     """
 
@@ -33,7 +40,7 @@ class DivergenceGuard:
         self,
         on_nonfinite: str = "stop",
         max_consecutive_skips: int = 25,
-        on_collapse: str = "stop",
+        on_collapse: str = "auto",
         collapse_loss: float = 0.01,
         collapse_patience: int = 500,
     ):
@@ -62,10 +69,11 @@ class DivergenceGuard:
         self._skips_in_a_row += 1
         if self.on_nonfinite == "stop" or self._skips_in_a_row > self.max_consecutive_skips:
             why = "" if self.on_nonfinite == "stop" else f" after {self._skips_in_a_row - 1} skipped updates in a row"
+            *rates, clip = module.stability_settings
             raise DivergenceError(
                 f"training diverged: {where}{why}. Stopped without saving: checkpoints/last.ckpt holds the last "
-                "good state. Resume from it (ckpt_path=last) with a lower learning rate or "
-                "model.gradient_clip_val, or set divergence.on_nonfinite=skip."
+                f"good state. Resume from it (ckpt_path=last) with a lower learning rate ({' / '.join(rates)}) "
+                f"or gradient clipping ({clip}=1.0), or set divergence.on_nonfinite=skip."
             )
         self.skipped += 1
         log.warning("%s: update skipped (divergence.on_nonfinite=skip)", where)
@@ -87,9 +95,10 @@ class DivergenceGuard:
                 if name in snapshot:
                     b.copy_(snapshot[name])
 
-    def watch_discriminator(self, d_loss: Tensor, module: pl.LightningModule) -> None:
+    def watch_discriminator(self, d_loss: Tensor, module: pl.LightningModule, gan_mode: str) -> None:
         """Count D steps in a row with a near-zero loss; stop or warn at ``collapse_patience``."""
-        if self.on_collapse == "off":
+        action = COLLAPSE_DEFAULTS[gan_mode] if self.on_collapse == "auto" else self.on_collapse
+        if action == "off":
             return
         low = module.trainer.strategy.reduce_boolean_decision(float(d_loss.detach()) < self.collapse_loss, all=True)
         self._collapsed_steps = self._collapsed_steps + 1 if low else 0
@@ -99,8 +108,9 @@ class DivergenceGuard:
             f"the discriminator has collapsed: its loss stayed below {self.collapse_loss} for "
             f"{self.collapse_patience} steps up to step {module.global_step} (epoch {module.current_epoch}), so it "
             "tells real from fake almost perfectly and the generator gets no useful adversarial signal. Try a lower "
-            "D learning rate (model.optimizer_d.lr), fewer D layers, or gan_mode=lsgan."
+            "D learning rate (model.optimizer_d.lr), fewer D layers (model.discriminator.n_layers)"
+            + (", or model.gan_mode=lsgan." if gan_mode != "lsgan" else ".")
         )
-        if self.on_collapse == "stop":
+        if action == "stop":
             raise DivergenceError(message + " Stopped without saving (divergence.on_collapse=warn to go on).")
         log.warning(message)

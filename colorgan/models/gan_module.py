@@ -25,6 +25,9 @@ class GANColorizer(ColorizationModule):
     describe the GAN phase: they start stepping when it starts.
     """
 
+    # Lightning refuses trainer.gradient_clip_val under manual optimization: the GAN clips its own
+    stability_settings = ("model.optimizer_g.lr", "model.optimizer_d.lr", "model.gradient_clip_val")
+
     def __init__(
         self,
         generator: nn.Module,
@@ -72,9 +75,7 @@ class GANColorizer(ColorizationModule):
     def _update(self, optimizer: LightningOptimizer, loss: Tensor, counted: bool = True) -> None:
         self.toggle_optimizer(optimizer)
         optimizer.zero_grad(set_to_none=True)
-        self.manual_backward(loss)
-        if self.gradient_clip_val:
-            self.clip_gradients(optimizer, gradient_clip_val=self.gradient_clip_val, gradient_clip_algorithm="norm")
+        self.manual_backward(loss)  # clipping happens in on_before_optimizer_step, inside the step
         if counted:
             optimizer.step()
         else:
@@ -83,6 +84,13 @@ class GANColorizer(ColorizationModule):
             # strategy keeps precision plugins and grad scaling, and leaves the counter alone.
             self.trainer.strategy.optimizer_step(optimizer.optimizer, closure=lambda: None, model=self)
         self.untoggle_optimizer(optimizer)
+
+    def on_before_optimizer_step(self, optimizer: torch.optim.Optimizer) -> None:
+        # Lightning's precision plugin calls this inside each optimizer step, after a 16-mixed
+        # GradScaler has unscaled the gradients. Clipping right after manual_backward, as Lightning's
+        # manual-optimization example does, would clip the scaled ones (pytorch-lightning #18089).
+        if self.gradient_clip_val:
+            self.clip_gradients(optimizer, gradient_clip_val=self.gradient_clip_val, gradient_clip_algorithm="norm")
 
     def training_step(self, batch: dict, batch_idx: int) -> None:
         opt_g, opt_d = self.optimizers()
@@ -102,7 +110,7 @@ class GANColorizer(ColorizationModule):
         d_loss = self.gan_loss.discriminator_loss(real, fake)
         if self.divergence.finite("train/d_loss", d_loss, self):
             self._update(opt_d, d_loss, counted=False)
-            self.divergence.watch_discriminator(d_loss, self)
+            self.divergence.watch_discriminator(d_loss, self, self.gan_loss.mode)
 
         g_adv = self.gan_loss.generator_loss(self.discriminate(L, ab_hat))
         g_loss = g_adv + self.lambda_l1 * l1

@@ -1,8 +1,11 @@
 """Rebuilding a trained colorizer from its checkpoint alone, without executing code from the file.
 
-The file is read with ``torch.load(weights_only=True)`` (tensors and plain data only), and the model
-config stored in it may only name classes from colorgan, ``torch.nn`` and ``torch.optim``: a
-checkpoint cannot make ``instantiate`` call anything else.
+The file is read with ``torch.load(weights_only=True)`` (tensors and plain data only). The model
+config stored in it is checked whole before anything is built: every ``_target_`` must be one of
+the objects in ``colorgan.training.allowlist`` (and is replaced by that object, so no name from
+the file is ever imported), ``_partial_`` only on factories (optimizers, schedulers, norm layers),
+no other Hydra key (``_args_``, ``_recursive_``, ``_convert_``...), no interpolation (``${...}``)
+and nothing but plain values. Only then does ``instantiate`` run.
 """
 
 from __future__ import annotations
@@ -15,28 +18,72 @@ import hydra
 import torch
 
 from colorgan.models.base import ColorizationModule
+from colorgan.training.allowlist import FACTORIES, MODULES, TARGETS
 
 CONFIG_KEY = "colorgan_model_config"
 META_KEY = "colorgan_meta"
-ALLOWED_TARGET_PREFIXES = ("colorgan.", "torch.nn.", "torch.optim.")
 _WEIGHT_FLAGS = ("pretrained", "classifier_pretrained")
+_PLAIN = (str, int, float, bool, type(None))
 
 
 class CheckpointError(ValueError):
     """A file that is not a loadable colorgan checkpoint; the message names the file and why."""
 
 
-def _safe_config(node: Any, path: Path) -> Any:
-    """Copy of a stored config with every ``_target_`` checked and every weight download turned off."""
-    if isinstance(node, list):
-        return [_safe_config(v, path) for v in node]
-    if not isinstance(node, dict):
+def _refuse(path: Path, where: str, why: str) -> CheckpointError:
+    return CheckpointError(f"{path}: refused: its model config {why} (at {where or 'the top level'})")
+
+
+def _checked_target(node: dict, path: Path, where: str) -> Any:
+    """The allowed object ``node["_target_"]`` names; its ``_partial_`` checked too."""
+    name = node["_target_"]
+    target = TARGETS.get(name) if isinstance(name, str) else None
+    if target is None:
+        allowed = "a colorgan model or net, a norm layer, an optimizer or a scheduler"
+        raise _refuse(path, where, f"names {name!r}, which is not on colorgan's allow-list ({allowed})")
+    partial = node.get("_partial_", False)
+    if not isinstance(partial, bool) or (partial and target not in FACTORIES):
+        raise _refuse(path, where, f"asks for _partial_={partial!r} on {name!r}, which is not a factory")
+    return target
+
+
+def _safe_config(node: Any, path: Path, where: str = "") -> Any:
+    """Copy of a stored config with every ``_target_`` replaced by its allowed object and every
+    weight download turned off; ``CheckpointError`` naming the culprit otherwise."""
+    if isinstance(node, (list, tuple)):
+        return [_safe_config(v, path, f"{where}[{i}]") for i, v in enumerate(node)]
+    if isinstance(node, str) and "${" in node:
+        raise _refuse(path, where, f"holds an interpolation or resolver {node!r}")
+    if isinstance(node, _PLAIN):
         return node
-    target = node.get("_target_")
-    if target is not None and not (isinstance(target, str) and target.startswith(ALLOWED_TARGET_PREFIXES)):
-        raise CheckpointError(f"{path}: refused: its model config names {target!r}, outside colorgan/torch")
-    # None: no download, the weights come from the checkpoint (False would mean "train from random")
-    return {k: (None if k in _WEIGHT_FLAGS else _safe_config(v, path)) for k, v in node.items()}
+    if not isinstance(node, dict):
+        raise _refuse(path, where, f"holds a {type(node).__name__}, not a plain value")
+    out = {}
+    for key, value in node.items():
+        at = f"{where}.{key}" if where else str(key)
+        if not isinstance(key, str) or "${" in key:
+            raise _refuse(path, where, f"has the key {key!r}")
+        if key.startswith("_") and key.endswith("_") and key not in ("_target_", "_partial_"):
+            raise _refuse(path, at, f"uses Hydra's {key!r}, which a stored config may not")
+        if key == "_target_":
+            out[key] = _checked_target(node, path, where)
+        elif key == "_partial_" and "_target_" not in node:
+            raise _refuse(path, at, "has _partial_ without a _target_")
+        else:
+            # None: no download, the weights come from the checkpoint (False would mean "train from random")
+            out[key] = None if key in _WEIGHT_FLAGS else _safe_config(value, path, at)
+    return out
+
+
+def checked_model_config(config: Any, path: str | Path) -> dict:
+    """A stored model config, checked whole (see the module docstring), ready for ``instantiate``."""
+    path = Path(path)
+    if not isinstance(config, dict) or "_target_" not in config:
+        raise CheckpointError(f"{path}: its model config is not a colorgan model config")
+    safe = _safe_config(config, path)
+    if safe["_target_"] not in MODULES:
+        raise _refuse(path, "", f"builds {config['_target_']!r}, which is not a colorgan colorizer")
+    return safe
 
 
 def read_checkpoint(path: str | Path) -> dict:
@@ -60,7 +107,7 @@ def read_checkpoint(path: str | Path) -> dict:
 def load_colorizer(path: str | Path, device: str | torch.device = "cpu") -> ColorizationModule:
     """A colorizer in eval mode on ``device``, rebuilt from the config and weights in ``path``."""
     ckpt = read_checkpoint(path)
-    config = _safe_config(ckpt[CONFIG_KEY], Path(path))
+    config = checked_model_config(ckpt[CONFIG_KEY], path)  # nothing is imported or called before this passes
     model: ColorizationModule = hydra.utils.instantiate(config, _convert_="all")
     try:
         model.load_state_dict(ckpt["state_dict"], strict=True)

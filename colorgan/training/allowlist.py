@@ -1,0 +1,70 @@
+"""The only objects a checkpoint's stored model config may name: an allow-list of objects, not of names.
+
+A ``_target_`` is accepted only when its exact dotted name is in ``TARGETS``, and it then maps to
+exactly that object (the config's string is never resolved by import). A name that merely starts
+with ``colorgan.`` or ``torch.`` reaches whatever those modules imported (``pathlib.Path``,
+``torch.save``, report writers), which is why prefixes are not a boundary.
+
+To allow a new class, add it to the tuple of its kind below (one line).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from types import ModuleType
+from typing import Any
+
+import torch
+import torch.optim.lr_scheduler as lr
+from torch import nn
+
+from colorgan.models import nets, schedules
+from colorgan.models.gan_module import GANColorizer
+from colorgan.models.nets import FusionNet, PatchGAN, Pix2PixUNet, PlainCNN, ResNetUNet
+from colorgan.models.regression_module import RegressionColorizer
+
+# colorgan's LightningModules: the only objects a stored config's top level may build
+MODULES: tuple[type, ...] = (GANColorizer, RegressionColorizer)
+NETS: tuple[type, ...] = (FusionNet, PatchGAN, Pix2PixUNet, PlainCNN, ResNetUNet)
+# norm layers the nets take as ``norm_layer`` (a ``_partial_`` factory called with the channel count)
+NORM_LAYERS: tuple[type, ...] = (nn.BatchNorm2d, nn.InstanceNorm2d)
+OPTIMIZERS: tuple[type, ...] = (
+    torch.optim.Adam,
+    torch.optim.AdamW,
+    torch.optim.SGD,
+    torch.optim.RMSprop,
+    torch.optim.Adagrad,
+    torch.optim.Adamax,
+    torch.optim.NAdam,
+    torch.optim.RAdam,
+)
+# per-epoch LR schedules a module builds from its optimizer (``_partial_`` factories)
+SCHEDULERS: tuple[Callable, ...] = (
+    schedules.linear_decay,
+    lr.StepLR,
+    lr.MultiStepLR,
+    lr.ExponentialLR,
+    lr.CosineAnnealingLR,
+    lr.LinearLR,
+    lr.ConstantLR,
+    lr.PolynomialLR,
+)
+
+# ``_partial_: true`` builds a factory that colorgan's code calls later with its own arguments
+# (an optimizer with parameters, a scheduler with the optimizer, a norm layer with channels).
+FACTORIES: tuple[Callable, ...] = NORM_LAYERS + OPTIMIZERS + SCHEDULERS
+ALLOWED: tuple[Callable, ...] = MODULES + NETS + FACTORIES
+
+# Packages whose public names configs spell (``torch.optim.Adam``, ``colorgan.models.nets.FusionNet``)
+# as well as the defining module's name (``torch.optim.adam.Adam``).
+PUBLIC_NAMESPACES: tuple[ModuleType, ...] = (torch.nn, torch.optim, lr, nets)
+
+
+def dotted_names(obj: Any, namespaces: Iterable[ModuleType] = PUBLIC_NAMESPACES) -> set[str]:
+    """The defining module's name of ``obj`` and each public alias that is that very object."""
+    names = {f"{obj.__module__}.{obj.__qualname__}"}
+    names.update(f"{ns.__name__}.{obj.__name__}" for ns in namespaces if vars(ns).get(obj.__name__) is obj)
+    return names
+
+
+TARGETS: dict[str, Callable] = {name: obj for obj in ALLOWED for name in dotted_names(obj)}

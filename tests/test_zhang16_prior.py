@@ -54,8 +54,9 @@ def test_the_checkpoint_carries_bins_and_prior_and_needs_no_file(tmp_path):
     prior = np.random.default_rng(0).random(313)
     np.save(prior_file, prior)
     run = tmp_path / "run"
-    overrides = [f"model.bins_file={bins_file}", f"model.prior_file={prior_file}", "trainer.max_steps=1"]
-    train(compose_cfg(run, [*ZHANG, *overrides, "trainer.limit_val_batches=1"]))
+    overrides = [f"model.bins_file={bins_file}", f"model.prior_file={prior_file}", "trainer.max_steps=2"]
+    steps = ["trainer.limit_train_batches=2", "trainer.limit_val_batches=1", "optimized_metric=val/auc_rebalanced"]
+    assert 0 < train(compose_cfg(run, [*ZHANG, *overrides, *steps])) <= 1  # validation rebalances with its prior
     bins_file.unlink()
     prior_file.unlink()
     ckpt = run / "checkpoints" / "last.ckpt"

@@ -8,16 +8,23 @@ from pathlib import Path
 
 from PIL import Image
 
-from colorgan.evaluation.metrics import COLORFULNESS_VARIANT, HIGHER_IS_BETTER, METRIC_NAMES, RGB_DATA_RANGE
+from colorgan.evaluation.metrics import (
+    COLORFULNESS_VARIANT,
+    HIGHER_IS_BETTER,
+    METRIC_NAMES,
+    REBALANCED_AUC,
+    RGB_DATA_RANGE,
+)
 from colorgan.evaluation.scoring import Evaluation
 
-COLUMNS = (*METRIC_NAMES, "fid", "lpips")
+COLUMNS = (*METRIC_NAMES, REBALANCED_AUC, "fid", "lpips")
 BETTER_HIGH = {**HIGHER_IS_BETTER, "fid": False, "lpips": False}
 NOTES = {
     "rgb_data_range": RGB_DATA_RANGE,
     "colorfulness_variant": COLORFULNESS_VARIANT,
     "ab_units": "CIE Lab (D65); l1_ab, l2_ab, delta_e2000 on the Lab of the displayed sRGB",
     "auc": "Zhang et al. 2016: mean over thresholds 0..150 of the share of pixels with ab distance <= t",
+    REBALANCED_AUC: "the same with each pixel weighted by 1 / prior of its true ab bin, per image (Zhang et al. 2016)",
 }
 
 
@@ -46,6 +53,7 @@ def markdown_table(evaluation: Evaluation) -> str:
     lines.append("")
     lines.append(f"{evaluation.n_images} images; colorfulness: {COLORFULNESS_VARIANT}; PSNR/SSIM on RGB in [0, 1].")
     lines += [f"- {name} skipped: {why}" for name, why in evaluation.skipped.items()]
+    lines += [f"- {name}: {note}" for name, note in evaluation.notes.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -53,7 +61,8 @@ def write_report(run_dir: Path, stem: str, evaluation: Evaluation, record: dict)
     """``stem.json``, ``stem.md`` and ``stem_grid.png`` in ``run_dir``; returns the JSON record and the paths."""
     run_dir.mkdir(parents=True, exist_ok=True)
     paths = {"json": run_dir / f"{stem}.json", "md": run_dir / f"{stem}.md", "grid": run_dir / f"{stem}_grid.png"}
-    record = {**record, "n_images": evaluation.n_images, "skipped": evaluation.skipped, "notes": NOTES}
+    notes = {**NOTES, **evaluation.notes}
+    record = {**record, "n_images": evaluation.n_images, "skipped": evaluation.skipped, "notes": notes}
     paths["json"].write_text(json.dumps(record, indent=2, default=float) + "\n")
     paths["md"].write_text(markdown_table(evaluation) + f"\nGrid columns: {' | '.join(evaluation.grid_columns)}\n")
     Image.fromarray(evaluation.grid).save(paths["grid"])

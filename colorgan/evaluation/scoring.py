@@ -23,6 +23,7 @@ from colorgan.data.transforms import val_transform
 from colorgan.evaluation.grids import image_grid
 from colorgan.evaluation.metrics import colorization_metrics
 from colorgan.evaluation.perceptual import compute_or_reason, perceptual_metrics
+from colorgan.evaluation.rebalance import evaluation_prior
 from colorgan.models.base import ColorizationModule
 
 GRAY = "gray (ab=0)"
@@ -37,6 +38,7 @@ class Evaluation:
     n_images: int
     grid: np.ndarray
     grid_columns: list[str] = field(default_factory=list)
+    notes: dict[str, str] = field(default_factory=dict)  # e.g. which prior rebalanced the AuC
 
 
 def eval_loader(cfg: DictConfig) -> DataLoader:
@@ -53,6 +55,8 @@ def evaluate_colorizers(
 ) -> Evaluation:
     """Score each model and the gray baseline on every image of ``loader``."""
     perceptual, skipped = perceptual_metrics(cfg.fid, cfg.get("fid_weights"), cfg.lpips, cfg.lpips_net)
+    prior, no_prior = evaluation_prior(models, cfg.get("prior_file"), cfg.get("bins_file"))
+    skipped.update(no_prior)
     names = [GRAY, *models]
     sums: dict[str, dict[str, float]] = {n: defaultdict(float) for n in names}
     extra = {n: {k: (make().to(device), update) for k, (make, update) in perceptual.items()} for n in names}
@@ -64,7 +68,7 @@ def evaluate_colorizers(
         L, _ = rgb_to_L_ab(rgb_u8)
         predictions = {GRAY: gray_rgb(L)} | {n: m.to_rgb(L, m(L)) for n, m in models.items()}
         for name, rgb_hat in predictions.items():
-            for key, values in colorization_metrics(rgb_hat, truth).items():
+            for key, values in colorization_metrics(rgb_hat, truth, prior).items():
                 sums[name][key] += values.double().sum().item()
             for metric, update in extra[name].values():
                 update(metric, rgb_hat, truth)
@@ -85,4 +89,5 @@ def evaluate_colorizers(
                 results[name][key] = value
     order = [*names, "truth"]
     grid = image_grid([torch.cat(columns[n]) for n in order])
-    return Evaluation(results, skipped, n_images, grid, order)
+    notes = {} if prior is None else {"auc_rebalanced_prior": prior.source}
+    return Evaluation(results, skipped, n_images, grid, order, notes)

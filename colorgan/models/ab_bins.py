@@ -77,15 +77,38 @@ def load_bins(path: str | Path) -> Tensor:
 
 
 def _squared_distances(ab: Tensor, bins: Tensor) -> Tensor:
-    """``(P, 2)`` points against ``(Q, 2)`` bins -> ``(P, Q)`` squared distances."""
-    return (ab.float()[:, None, :] - bins.to(ab.device, torch.float32)[None]).pow(2).sum(-1)
+    """``(P, 2)`` points against ``(Q, 2)`` bins -> ``(P, Q)`` squared distances (exact, per coordinate)."""
+    ab, bins = ab.float(), bins.to(ab.device, torch.float32)
+    return (ab[:, :1] - bins[:, 0]).pow(2) + (ab[:, 1:] - bins[:, 1]).pow(2)
 
 
-def nearest_bins(ab: Tensor, bins: Tensor) -> Tensor:
-    """Index of the nearest bin of each pixel: ``(B, 2, H, W)`` ab -> ``(B, H, W)`` long (chunked)."""
+def _lattice_lookup(flat: Tensor, bins: Tensor, grid: float) -> Tensor:
+    """Nearest bin by rounding to the ``grid`` lattice when the bins lie on it (their Voronoi cells are
+    then the lattice squares); -1 where the rounded point is no bin (outside the bins' region)."""
+    cells = torch.round(bins.to(flat.device, torch.float32) / grid).long()  # (Q, 2)
+    lo, size = cells.min(0).values, cells.max(0).values - cells.min(0).values + 1
+    table = torch.full((int(size[0]), int(size[1])), -1, dtype=torch.long, device=flat.device)
+    table[cells[:, 0] - lo[0], cells[:, 1] - lo[1]] = torch.arange(len(cells), device=flat.device)
+    point = torch.round(flat.float() / grid).long() - lo  # (P, 2)
+    inside = ((point >= 0) & (point < size)).all(dim=1)
+    index = torch.full((len(flat),), -1, dtype=torch.long, device=flat.device)
+    index[inside] = table[point[inside, 0], point[inside, 1]]
+    return index
+
+
+def nearest_bins(ab: Tensor, bins: Tensor, grid: float = GRID) -> Tensor:
+    """Index of the nearest bin of each pixel: ``(B, 2, H, W)`` ab -> ``(B, H, W)`` long.
+
+    Bins on the ``grid`` lattice (the paper's are) are looked up by rounding; other pixels and bins
+    are compared with every bin, in chunks.
+    """
     flat = ab.permute(0, 2, 3, 1).reshape(-1, 2)
-    index = torch.cat([_squared_distances(c, bins).argmin(1) for c in flat.split(_CHUNK)]) if len(flat) else flat[:, 0]
-    return index.long().view(ab.shape[0], *ab.shape[2:])
+    on_lattice = bool((torch.round(bins / grid) * grid == bins).all())
+    index = _lattice_lookup(flat, bins, grid) if on_lattice else torch.full_like(flat[:, 0], -1, dtype=torch.long)
+    todo = (index < 0).nonzero().flatten()
+    if len(todo):
+        index[todo] = torch.cat([_squared_distances(flat[c], bins).argmin(1) for c in todo.split(_CHUNK)])
+    return index.view(ab.shape[0], *ab.shape[2:])
 
 
 def soft_encode(ab: Tensor, bins: Tensor, neighbors: int = SOFT_NEIGHBORS, sigma: float = SOFT_SIGMA) -> Tensor:

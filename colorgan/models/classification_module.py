@@ -14,9 +14,11 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+from torchmetrics import MeanMetric
 
 from colorgan.cli import ConfigError
 from colorgan.color import AB_SCALE
+from colorgan.evaluation import metrics
 from colorgan.models import ab_bins
 from colorgan.models.ab_prior import LOSS_STRIDE, load_prior_file, training_counts
 from colorgan.models.base import ColorizationModule, trainable
@@ -76,12 +78,17 @@ class ClassificationColorizer(ColorizationModule):
         self.prior_file, self.prior_sigma, self.rebalance_lambda = prior_file, prior_sigma, rebalance_lambda
         self.temperature = temperature
         self.nongray_threshold = nongray_threshold
+        for store in (self.val_metrics, self.test_metrics):  # val/auc_rebalanced: this model has a prior
+            store[metrics.REBALANCED_AUC] = MeanMetric()
         if bins is None:
             log.info("ab bins: %d (%s)", centres.shape[0], bins_file or f"in-gamut sRGB grid of {grid:g}")
 
     @property
     def has_prior(self) -> bool:
         return bool(self.prior.sum() > 0)
+
+    def metric_prior(self) -> metrics.ABPrior | None:
+        return metrics.ABPrior(self.bins, self.prior, "the model's own") if self.has_prior else None
 
     def decode(self, out: Tensor) -> Tensor:
         """The net's 1/4-resolution output -> normalized ab ``(B, 2, h, w)``."""

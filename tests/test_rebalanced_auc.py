@@ -9,6 +9,7 @@ import torch
 from colorgan.compare import compare
 from colorgan.evaluate import evaluate
 from colorgan.evaluation import metrics
+from colorgan.evaluation.scoring import GRAY
 from colorgan.models import ab_bins
 from tests.conftest import photo
 from tests.test_evaluate import FAST_EVAL, compose_named, photo_folder  # noqa: F401 - a fixture
@@ -64,31 +65,40 @@ def test_nearest_bins_by_lattice_lookup_agree_with_brute_force():
         torch.testing.assert_close(d2.gather(-1, found[..., None])[..., 0], d2.min(-1).values)
 
 
+def rebalanced(record: dict, row: str) -> float:
+    return record["results"][row][metrics.REBALANCED_AUC]["mean"]
+
+
 def test_evaluate_uses_a_zhang16_checkpoints_prior_and_records_it(checkpoints, photo_folder, tmp_path):  # noqa: F811
-    cfg = compose_named(
-        "evaluate", tmp_path, [f"ckpt_path={checkpoints['zhang16']}", f"data.root={photo_folder}", *FAST_EVAL]
-    )
-    record = evaluate(cfg)
-    assert 0 < record[metrics.REBALANCED_AUC] <= 1 and 0 < record["gray"][metrics.REBALANCED_AUC] <= 1
+    overrides = [
+        f"ckpt_path={checkpoints['zhang16']}",
+        f"data.root={photo_folder}",
+        "split=all",
+        *FAST_EVAL,
+        "fid=false",
+    ]
+    record = evaluate(compose_named("evaluate", tmp_path, overrides))
+    assert 0 < rebalanced(record, record["model"]) <= 1 and 0 < rebalanced(record, GRAY) <= 1
     assert record["notes"]["auc_rebalanced_prior"] == f"the prior of {record['model']}"
     assert "| auc_rebalanced ↑ |" in (tmp_path / "metrics.md").read_text()
+    assert "auc_rebalanced" in (tmp_path / "per_image.csv").read_text().splitlines()[0]
 
 
 def test_without_a_prior_it_is_skipped_by_name_and_a_prior_file_brings_it(checkpoints, photo_folder, tmp_path):  # noqa: F811
-    base = [f"ckpt_path={checkpoints['gan']}", f"data.root={photo_folder}", *FAST_EVAL]
+    base = [f"ckpt_path={checkpoints['gan']}", f"data.root={photo_folder}", "split=all", *FAST_EVAL, "fid=false"]
     record = evaluate(compose_named("evaluate", tmp_path / "a", base))
-    assert metrics.REBALANCED_AUC not in record and "prior_file=" in record["skipped"][metrics.REBALANCED_AUC]
+    assert metrics.REBALANCED_AUC not in record["results"][record["model"]]
+    assert "prior_file=" in record["skipped"][metrics.REBALANCED_AUC]
     np.save(tmp_path / "prior_probs.npy", np.linspace(1, 2, 313))
     record = evaluate(compose_named("evaluate", tmp_path / "b", [*base, f"prior_file={tmp_path / 'prior_probs.npy'}"]))
-    assert 0 < record[metrics.REBALANCED_AUC] <= 1 and metrics.REBALANCED_AUC not in record["skipped"]
+    assert 0 < rebalanced(record, record["model"]) <= 1 and metrics.REBALANCED_AUC not in record["skipped"]
     assert record["notes"]["auc_rebalanced_prior"].startswith("prior_file")
 
 
 def test_compare_rebalances_every_row_with_one_prior(checkpoints, photo_folder, tmp_path):  # noqa: F811
     ckpts = f"ckpts=[{checkpoints['gan']},{checkpoints['zhang16']}]"
-    evaluation = compare(
-        compose_named("compare", tmp_path, [ckpts, "names=[gan,zhang]", f"data.root={photo_folder}", *FAST_EVAL])
-    )
-    assert all(metrics.REBALANCED_AUC in row for row in evaluation.results.values())  # gray and gan too
+    overrides = [ckpts, "names=[gan,zhang]", f"data.root={photo_folder}", "split=all", *FAST_EVAL, "fid=false"]
+    summary = compare(compose_named("compare", tmp_path, overrides))
+    assert all(metrics.REBALANCED_AUC in row for row in summary.rows.values())  # gray and gan too
     saved = json.loads((tmp_path / "comparison.json").read_text())
     assert saved["notes"]["auc_rebalanced_prior"] == "the prior of zhang"

@@ -8,6 +8,7 @@ functions. Per-image values are kept, for per_image.csv and for bootstrap interv
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,9 +55,10 @@ def eval_files(cfg: DictConfig) -> list[Path]:
     return hydra.utils.instantiate(cfg.data).eval_files(cfg.get("split") or "test")
 
 
-def eval_loader(cfg: DictConfig, files: list[Path]) -> DataLoader:
-    """``files`` resized (short side) and center-cropped to ``data.image_size``, in order."""
-    dataset = ImageFileDataset(files, val_transform(cfg.data.image_size))
+def eval_loader(cfg: DictConfig, files: list[Path], transform: Callable | None = None) -> DataLoader:
+    """``files`` in order, through ``transform`` (a protocol's) or resized (short side) and center-cropped
+    to ``data.image_size``."""
+    dataset = ImageFileDataset(files, transform or val_transform(cfg.data.image_size))
     return DataLoader(dataset, batch_size=cfg.data.batch_size, num_workers=cfg.data.num_workers, shuffle=False)
 
 

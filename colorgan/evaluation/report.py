@@ -17,16 +17,18 @@ from colorgan.evaluation.metrics import (
     RGB_DATA_RANGE,
 )
 from colorgan.evaluation.scoring import Evaluation
+from colorgan.evaluation.semantic import TOP1, TOP1_GT
 from colorgan.evaluation.summary import Summary
 
-COLUMNS = (*METRIC_NAMES, REBALANCED_AUC, "fid", "lpips")
-BETTER_HIGH = {**HIGHER_IS_BETTER, "fid": False, "lpips": False}
+COLUMNS = (*METRIC_NAMES, REBALANCED_AUC, TOP1, TOP1_GT, "fid", "lpips")
+BETTER_HIGH = {**HIGHER_IS_BETTER, TOP1: True, "fid": False, "lpips": False}
 NOTES = {
     "rgb_data_range": RGB_DATA_RANGE,
     "colorfulness_variant": COLORFULNESS_VARIANT,
     "ab_units": "CIE Lab (D65); l1_ab, l2_ab, delta_e2000 on the Lab of the displayed sRGB",
     "auc": "Zhang et al. 2016: mean over thresholds 0..150 of the share of pixels with ab distance <= t",
     REBALANCED_AUC: "the same with each pixel weighted by 1 / prior of its true ab bin, per image (Zhang et al. 2016)",
+    TOP1: "top-1 accuracy of an ImageNet classifier (classifier=) on the colorized images; top1_gt on the truth",
     "intervals": "ci95: 95% percentile bootstrap interval over images; std_seeds: std of the per-seed means",
 }
 

@@ -27,6 +27,7 @@ from colorgan.evaluation.grids import image_grid
 from colorgan.evaluation.metrics import colorization_metrics
 from colorgan.evaluation.perceptual import compute_or_reason, perceptual_metrics
 from colorgan.evaluation.rebalance import evaluation_prior
+from colorgan.evaluation.semantic import build_classifier, semantic_scores
 from colorgan.inference import predict_ab
 from colorgan.models.base import ColorizationModule
 
@@ -80,7 +81,8 @@ def evaluate_colorizers(
     (default: all) between the gray baseline and the truth."""
     perceptual, skipped = perceptual_metrics(cfg.fid, cfg.get("fid_weights"), cfg.lpips, cfg.lpips_net)
     prior, no_prior = evaluation_prior(models, cfg.get("prior_file"), cfg.get("bins_file"))
-    skipped.update(no_prior)
+    classifier, no_classifier = build_classifier(cfg, loader.dataset.files, device)
+    skipped.update(no_prior | no_classifier)
     names = [GRAY, *models]
     values: dict[str, dict[str, list[Tensor]]] = {n: defaultdict(list) for n in names}
     extra = {n: {k: (make().to(device), update) for k, (make, update) in perceptual.items()} for n in names}
@@ -96,6 +98,9 @@ def evaluate_colorizers(
                 values[name][key].append(per_image.double().cpu())
             for metric, update in extra[name].values():
                 update(metric, rgb_hat, truth)
+        for name, scores in semantic_scores(classifier, predictions, truth, batch["path"]).items():
+            for key, per_image in scores.items():
+                values[name][key].append(per_image)
         if len(paths) < cfg.max_grid_images:
             take = cfg.max_grid_images - len(paths)
             for name, rgb_hat in (predictions | {"truth": truth}).items():

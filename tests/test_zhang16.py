@@ -1,5 +1,6 @@
 """Zhang et al. 2016's pieces, pinned by hand-computed cases: bins, soft encoding, rebalancing, annealed mean, loss."""
 
+import json
 import math
 
 import numpy as np
@@ -181,3 +182,12 @@ def test_rate_drops_follow_the_papers_iterations():
         opt.step()
         schedule.step()
     assert rates == pytest.approx([3e-5] * 3 + [1e-5] * 2 + [3e-6] * 2)
+
+
+@pytest.mark.slow  # the paper-size net, ~80 s on 2 busy cores
+def test_benchmark_train_measures_zhang16(capsys):
+    from colorgan.benchmark import main as benchmark_main
+
+    benchmark_main(["train", "--model", "zhang16", "--size", "32", "--batch", "2", "--steps", "1"])
+    record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert record["model"] == "zhang16" and record["images_per_s"] > 0 and record["baseline_images_per_s"] > 0

@@ -83,3 +83,26 @@ def test_ddp_ranks_share_the_count_and_reach_the_single_process_prior(tmp_path):
     torch.testing.assert_close(colorizer.prior, ab_bins.smooth_prior(counts, colorizer.bins).float())
     (cached,) = (tmp_path / "c" / "ab_prior").glob("*.npy")  # written once, by rank 0
     torch.testing.assert_close(torch.from_numpy(np.load(cached)), counts)
+
+
+def test_a_resumed_run_keeps_its_prior_and_schedule_and_colorizes(tmp_path, monkeypatch):
+    monkeypatch.setenv("COLORGAN_CACHE_DIR", str(tmp_path / "cache"))
+    run = tmp_path / "run"
+    drops = "model.scheduler={_target_:colorgan.models.schedules.rate_drops,_partial_:true,milestones:[3],rates:[1e-5]}"
+    steps = [drops, "trainer.limit_train_batches=2", "trainer.limit_val_batches=1"]
+    train(compose_cfg(run, [*ZHANG, *steps, "trainer.max_epochs=1"]))
+    first = read_checkpoint(run / "checkpoints" / "last.ckpt")
+
+    def no_second_pass(*args, **kwargs):
+        raise AssertionError("the prior was counted again")
+
+    monkeypatch.setattr(ab_prior, "count_pixels", no_second_pass)  # the cache serves the resumed run
+    train(compose_cfg(run, [*ZHANG, *steps, "trainer.max_epochs=2", "ckpt_path=last"]))
+    ckpt = read_checkpoint(run / "checkpoints" / "last.ckpt")
+    assert ckpt["global_step"] == 4 and ckpt["optimizer_states"][0]["param_groups"][0]["lr"] == pytest.approx(1e-5)
+    torch.testing.assert_close(ckpt["state_dict"]["prior"], first["state_dict"]["prior"])
+    from colorgan.inference import colorize_image
+    from tests.conftest import photo
+
+    out = colorize_image(load_colorizer(run / "checkpoints" / "last.ckpt"), Image.fromarray(photo("coffee", 90)))
+    assert out.size == (90, 90)

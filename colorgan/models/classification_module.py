@@ -145,6 +145,12 @@ class ClassificationColorizer(ColorizationModule):
         )
         self.prior.copy_(ab_bins.smooth_prior(counts, self.bins, self.prior_sigma).float())
 
+    def on_train_start(self) -> None:
+        if not self.has_prior:  # e.g. fit without the setup hook: the rebalancing weights would be NaN
+            raise ConfigError(
+                "zhang16 has no ab prior: pass model.prior_file=/path/prior_probs.npy or train on a data module"
+            )
+
     def configure_optimizers(self):
         optimizer = self.optimizer(params=trainable(self.generator))
         if self.scheduler is None:

@@ -2,6 +2,7 @@
 
     python -m colorgan.benchmark data  --images DIR --size 256 --batch 16 --workers 2
     python -m colorgan.benchmark train --model pix2pix --size 256 --batch 4 --steps 10 [--precision P]
+    python -m colorgan.benchmark train --model zhang16 --size 176 --batch 8 --steps 5     # the paper's crop
         [--channels-last] [--compile]
     python -m colorgan.benchmark infer --model gan --size 256 --batch 4 --photo-size 4000x3000
 
@@ -46,13 +47,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     data.add_argument("--workers", type=int, default=2)
     data.add_argument("--batches", type=int, default=10)
     train = sub.add_parser("train", help="the LightningModule's training step vs a plain fp32 eager loop")
-    train.add_argument("--model", default="gan", choices=["gan", "pix2pix", "mse_cnn", "fusion"])
+    train.add_argument("--model", default="gan", choices=["gan", "pix2pix", "mse_cnn", "fusion", "zhang16"])
     train.add_argument("--steps", type=int, default=10)
     train.add_argument("--precision", default=None, help="default: the recommended one for the device")
     train.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None)
     train.add_argument("--compile", action="store_true", help="torch.compile the nets (compiled during warmup)")
     infer = sub.add_parser("infer", help="the colorize path on large photos")
-    infer.add_argument("--model", default="gan", choices=["gan", "pix2pix", "mse_cnn", "fusion"])
+    infer.add_argument("--model", default="gan", choices=["gan", "pix2pix", "mse_cnn", "fusion", "zhang16"])
     infer.add_argument("--photo-size", default="4000x3000", help="WIDTHxHEIGHT of the synthetic photos")
     for p in (data, train, infer):
         p.add_argument("--size", type=int, default=256, help="training / working image size")

@@ -8,6 +8,7 @@ from typing import TypeVar
 
 from omegaconf import DictConfig, OmegaConf
 
+from colorgan.errors import ConfigError
 from colorgan.models.divergence import DivergenceError
 from colorgan.training.checkpoint import CheckpointError
 
@@ -21,10 +22,6 @@ def config_dir() -> str:
     package = Path(__file__).resolve().parent
     packaged = package / "conf"
     return str(packaged if (packaged / "train.yaml").is_file() else package.parent / "conf")
-
-
-class ConfigError(ValueError):
-    """Settings that cannot work together; the message says which and what to do instead."""
 
 
 # the message names the culprit (and, for a diverged run, what was kept and what to try)

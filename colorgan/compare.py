@@ -15,9 +15,9 @@ from omegaconf import DictConfig
 from pytorch_lightning.loggers import WandbLogger
 
 from colorgan.cli import ConfigError, config_dir, run_task
-from colorgan.evaluation.heldout import align_split, check_heldout
+from colorgan.evaluation.protocols import images_to_score
 from colorgan.evaluation.report import markdown_report, wandb_table, write_report
-from colorgan.evaluation.scoring import Evaluation, eval_files, eval_loader, evaluate_colorizers
+from colorgan.evaluation.scoring import Evaluation, eval_loader, evaluate_colorizers
 from colorgan.evaluation.summary import Summary, summarize
 from colorgan.inference import resolve_device
 from colorgan.models.base import ColorizationModule
@@ -65,11 +65,9 @@ def compare(cfg: DictConfig) -> Summary:
     device = resolve_device(cfg.device)
     models, groups = load_models(cfg, device)
     metas = {k: m.meta for k, m in models.items()}
-    cfg.data = align_split(cfg.data, list(metas.values()))  # the first checkpoint's split of its own data root
-    files = eval_files(cfg)
-    provenance = check_heldout(files, cfg.split, metas, cfg.allow_trained_images)
+    files, transform, provenance = images_to_score(cfg, metas)  # a protocol's, or the first checkpoint's test split
     first_seeds = [members[0] for members in groups.values()]
-    evaluation = evaluate_colorizers(models, eval_loader(cfg, files), device, cfg, grid_models=first_seeds)
+    evaluation = evaluate_colorizers(models, eval_loader(cfg, files, transform), device, cfg, grid_models=first_seeds)
     summary = summarize(evaluation, groups, cfg.get("reference"), cfg.bootstrap_resamples, cfg.seed)
     ckpt_of = dict(zip(models, map(str, cfg.ckpts)))
     record = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -17,10 +18,12 @@ from omegaconf import DictConfig
 # No network in tests: timm must not try the hub, W&B must not try to log in.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("WANDB_MODE", "disabled")
+# Caches (zhang16's ab prior) go to a folder of this test session, not the user's ~/.cache.
+os.environ.setdefault("COLORGAN_CACHE_DIR", tempfile.mkdtemp(prefix="colorgan-test-cache-"))
 
 ROOT = Path(__file__).resolve().parents[1]
 CONF_DIR = ROOT / "conf"
-MODELS = ("gan", "pix2pix", "mse_cnn", "fusion")
+MODELS = ("gan", "pix2pix", "mse_cnn", "fusion", "zhang16")
 
 # Small but real: what every model config needs to run quickly on a CPU.
 FAST = [
@@ -36,6 +39,7 @@ FAST_MODEL = {
     "pix2pix": ["model.generator.num_downs=6"],
     "mse_cnn": [],
     "fusion": ["model.generator.classifier=resnet18"],
+    "zhang16": ["model.generator.base_channels=8"],  # the paper's layer table at 1/8 of its widths
 }
 
 

@@ -9,13 +9,20 @@ from omegaconf.errors import MissingMandatoryValue
 
 from colorgan.data import FolderDataModule, SampleDataModule
 from colorgan.models.build import build_model
+from colorgan.models.classification_module import ClassificationColorizer
 from colorgan.models.gan_module import GANColorizer
 from colorgan.models.regression_module import RegressionColorizer
 from colorgan.train import train
 from colorgan.training.loggers import build_loggers
 from tests.conftest import CONF_DIR, FAST, FAST_MODEL, MODELS, compose_cfg
 
-MODULES = {"gan": GANColorizer, "pix2pix": GANColorizer, "mse_cnn": RegressionColorizer, "fusion": RegressionColorizer}
+MODULES = {
+    "gan": GANColorizer,
+    "pix2pix": GANColorizer,
+    "mse_cnn": RegressionColorizer,
+    "fusion": RegressionColorizer,
+    "zhang16": ClassificationColorizer,
+}
 
 
 def options(group: str) -> list[str]:
@@ -24,7 +31,8 @@ def options(group: str) -> list[str]:
 
 def test_the_groups_offer_the_documented_options():
     assert options("model") == sorted(MODELS)
-    assert options("data") == ["folder", "samples"]
+    assert options("data") == ["folder", "imagenet", "samples"]
+    assert options("protocol") == ["ctest10k", "val50k", "val5k"]
     assert options("trainer") == ["cpu", "ddp", "default", "gpu"]
     assert options("logger") == ["csv", "none", "tensorboard", "wandb"]
 

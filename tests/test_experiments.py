@@ -18,10 +18,11 @@ OFFLINE = {
     "koalarization": ["model.generator.classifier_pretrained=false", "model.generator.classifier=resnet18"],
     "pix2pix_isola": ["model.generator.num_downs=6"],
     "unet_gan": ["model.generator.pretrained=false", "model.pretrain_epochs=0"],
+    "zhang_eccv16": ["model.generator.base_channels=8"],
 }
 
 
-def test_the_four_paper_experiments_exist():
+def test_the_paper_experiments_exist():
     assert EXPERIMENTS == sorted(OFFLINE)
 
 
@@ -45,6 +46,10 @@ def test_every_experiment_trains_with_fast_dev_run(tmp_path, experiment):
                            "model.inference_batch": 1}),
         ("unet_gan", {"model.generator.backbone": "resnet18", "model.generator.pretrained": True,
                       "model.pretrain_epochs": 20, "model.pretrain_lr": 1e-4, "model.optimizer_g.lr": 2e-4}),
+        ("zhang_eccv16", {"model.optimizer.lr": 3e-5, "model.optimizer.betas": [0.9, 0.99],
+                          "model.optimizer.weight_decay": 1e-3, "model.scheduler.milestones": [200000, 375000],
+                          "model.scheduler.rates": [1e-5, 3e-6], "model.temperature": 0.38, "data.image_size": 176,
+                          "data.batch_size": 40, "trainer.max_steps": 450000}),
     ],
 )  # fmt: skip
 def test_experiments_carry_their_papers_settings(tmp_path, experiment, expected):

@@ -6,6 +6,7 @@ import timm
 import torch
 from torch import nn
 
+from colorgan.models.build import build_model
 from colorgan.models.nets import PatchGAN, Pix2PixUNet, PlainCNN, ResNetUNet
 from colorgan.models.nets.timm_models import create_timm_model
 from tests.conftest import MODELS, compose_cfg
@@ -13,16 +14,14 @@ from tests.conftest import MODELS, compose_cfg
 
 @pytest.mark.parametrize("model", MODELS)
 @pytest.mark.parametrize("size", [(37, 53), (64, 64), (1, 300)])
-def test_every_configured_generator_keeps_the_input_size(tmp_path, model, size):
-    generator = hydra.utils.instantiate(
-        compose_cfg(tmp_path, [f"model={model}"]).model.generator, _convert_="all"
-    ).eval()
+def test_every_configured_model_keeps_the_input_size(tmp_path, model, size):
+    colorizer = build_model(compose_cfg(tmp_path, [f"model={model}"]).model).eval()
     L = torch.rand(2, 1, *size) * 2 - 1
     with torch.no_grad():
-        ab = generator(L)
+        ab = colorizer(L)
     assert ab.shape == (2, 2, *size)
     assert ab.abs().max() <= 1 and torch.isfinite(ab).all()
-    assert generator.stride >= 8
+    assert colorizer.generator.stride >= 8
 
 
 @pytest.mark.parametrize("backbone", ["resnet18", "resnet34", "efficientnet_b0", "convnext_atto"])

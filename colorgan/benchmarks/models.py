@@ -8,11 +8,14 @@ import torch
 from hydra import compose, initialize_config_dir
 
 from colorgan.cli import config_dir
+from colorgan.color import rgb_to_L_ab
 from colorgan.data.images import load_rgb
 from colorgan.data.samples import sample_photos
 from colorgan.data.transforms import val_transform
+from colorgan.models.ab_bins import bin_counts, smooth_prior
 from colorgan.models.base import ColorizationModule
 from colorgan.models.build import build_model
+from colorgan.models.classification_module import ClassificationColorizer
 
 
 def benchmark_model(name: str, size: int) -> ColorizationModule:
@@ -25,7 +28,11 @@ def benchmark_model(name: str, size: int) -> ColorizationModule:
         overrides.append(f"model.generator.num_downs={min(8, int(math.log2(size)))}")
     with initialize_config_dir(version_base="1.3", config_dir=config_dir()):
         cfg = compose("train", overrides=overrides)
-    return build_model(cfg.model)
+    model = build_model(cfg.model)
+    if isinstance(model, ClassificationColorizer):  # its prior, from the benchmark's own photos (no data module)
+        _, ab = rgb_to_L_ab(photo_batch(size, 8)["rgb"], ab_scale=1.0)
+        model.prior.copy_(smooth_prior(bin_counts(ab[..., ::4, ::4], model.bins), model.bins).float())
+    return model
 
 
 def photo_batch(size: int, batch: int) -> dict:

@@ -15,6 +15,7 @@ from torch.utils.data import DataLoader, Dataset
 from colorgan.benchmarks.models import benchmark_model, photo_batch
 from colorgan.benchmarks.timing import images_per_second
 from colorgan.color import rgb_to_L_ab
+from colorgan.models.classification_module import ClassificationColorizer
 from colorgan.models.gan_module import GANColorizer
 
 
@@ -98,6 +99,14 @@ def eager_loop(args, device) -> float:
             g_loss = F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake)) + 100 * F.l1_loss(ab_hat, ab)
             opt_g.zero_grad()
             g_loss.backward()
+            opt_g.step()
+            return L.shape[0]
+    elif isinstance(module, ClassificationColorizer):  # the same objective (soft encoding, rebalancing), no Lightning
+
+        def step() -> int:
+            loss = module.objective(G(L), ab)
+            opt_g.zero_grad()
+            loss.backward()
             opt_g.step()
             return L.shape[0]
     else:

@@ -7,12 +7,15 @@ callers average over a dataset (``MeanMetric`` under DDP) or report per image.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import Tensor
 from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
 
 from colorgan.color import rgb_to_lab
 from colorgan.evaluation.ciede2000 import delta_e_ciede2000
+from colorgan.models.ab_bins import nearest_bins
 
 # RGB is compared in [0, 1]: PSNR and SSIM need that range stated (a wrong data_range is a classic bug).
 RGB_DATA_RANGE = 1.0
@@ -27,8 +30,10 @@ METRIC_NAMES = (
     "psnr", "ssim", "l1_ab", "l2_ab", "auc", "delta_e2000", "colorfulness", "colorfulness_gt", "delta_colorfulness",
     "de00_cf",
 )  # fmt: skip
+REBALANCED_AUC = "auc_rebalanced"  # reported only with an ab prior (see ABPrior)
 HIGHER_IS_BETTER = {
-    "psnr": True, "ssim": True, "auc": True, "l1_ab": False, "l2_ab": False, "delta_e2000": False, "de00_cf": False,
+    "psnr": True, "ssim": True, "auc": True, REBALANCED_AUC: True, "l1_ab": False, "l2_ab": False,
+    "delta_e2000": False, "de00_cf": False,
 }  # fmt: skip
 
 
@@ -52,8 +57,39 @@ def auc_ab(distance: Tensor, max_threshold: int = AUC_MAX_THRESHOLD) -> Tensor:
     ``distance``: per-pixel Euclidean ab error ``(B, H, W)`` in Lab units. Exact, without a loop: a
     pixel at distance d is within max(0, T + 1 - ceil(d)) of the T + 1 thresholds. In [0, 1].
     """
-    hits = (max_threshold + 1 - torch.ceil(distance.float())).clamp(0, max_threshold + 1)
-    return hits.mean(dim=(1, 2)) / (max_threshold + 1)
+    return _hits(distance, max_threshold).mean(dim=(1, 2)) / (max_threshold + 1)
+
+
+def _hits(distance: Tensor, max_threshold: int) -> Tensor:
+    """How many of the thresholds 0..max_threshold each pixel's ab distance is within."""
+    return (max_threshold + 1 - torch.ceil(distance.float())).clamp(0, max_threshold + 1)
+
+
+@dataclass(frozen=True)
+class ABPrior:
+    """A prior over ab bins (``bins`` ``(Q, 2)`` in Lab units, ``probs`` ``(Q,)``) for the rebalanced AuC,
+    and where it came from (recorded beside the number)."""
+
+    bins: Tensor
+    probs: Tensor
+    source: str
+
+    def pixel_weights(self, ab: Tensor) -> Tensor:
+        """Each pixel's weight, ``1 / prior`` of the bin nearest its true ab ``(B, 2, H, W)``: ``(B, H, W)``.
+
+        A bin the prior never saw (probability 0) weighs as much as the rarest seen one.
+        """
+        probs = self.probs.to(ab.device, torch.float64)
+        inverse = 1.0 / torch.where(probs > 0, probs, probs[probs > 0].min())
+        return inverse.float()[nearest_bins(ab, self.bins.to(ab.device))]
+
+
+def auc_rebalanced(distance: Tensor, weights: Tensor, max_threshold: int = AUC_MAX_THRESHOLD) -> Tensor:
+    """Zhang et al. 2016 (Sec. 3.1, Table 1): the AuC with every pixel weighted by the inverse prior of
+    its true colour's bin (``weights`` ``(B, H, W)``), so rare colours count as much as common ones.
+    Per image, in [0, 1]; 1 for a perfect prediction."""
+    w = weights.float()
+    return (w * _hits(distance, max_threshold)).sum(dim=(1, 2)) / w.sum(dim=(1, 2)) / (max_threshold + 1)
 
 
 def colorfulness(rgb: Tensor) -> Tensor:
@@ -70,15 +106,17 @@ def colorfulness(rgb: Tensor) -> Tensor:
     return spread + 0.3 * center
 
 
-def colorization_metrics(rgb_hat: Tensor, rgb: Tensor) -> dict[str, Tensor]:
+def colorization_metrics(rgb_hat: Tensor, rgb: Tensor, prior: ABPrior | None = None) -> dict[str, Tensor]:
     """Every per-image metric of a colorization ``rgb_hat`` against the truth ``rgb`` (both in [0, 1]).
 
-    ab errors are in Lab units, measured on the Lab of the displayed (gamut-clipped) images.
+    ab errors are in Lab units, measured on the Lab of the displayed (gamut-clipped) images. With an
+    ab ``prior``, also the rebalanced AuC.
     """
     lab_hat, lab = rgb_to_lab(rgb_hat), rgb_to_lab(rgb)
     ab_error = lab_hat[:, 1:] - lab[:, 1:]  # (B, 2, H, W)
     distance = torch.linalg.vector_norm(ab_error, dim=1)  # (B, H, W)
     cf_hat, cf = colorfulness(rgb_hat), colorfulness(rgb)
+    rebalanced = {} if prior is None else {REBALANCED_AUC: auc_rebalanced(distance, prior.pixel_weights(lab[:, 1:]))}
     delta_e = delta_e_ciede2000(lab_hat, lab).mean(dim=(1, 2))
     return {
         "psnr": psnr(rgb_hat, rgb),
@@ -91,4 +129,5 @@ def colorization_metrics(rgb_hat: Tensor, rgb: Tensor) -> dict[str, Tensor]:
         "colorfulness_gt": cf,
         "delta_colorfulness": cf_hat - cf,
         "de00_cf": delta_e + CF_WEIGHT * (cf_hat - cf).abs(),
+        **rebalanced,
     }

@@ -9,17 +9,26 @@ from pathlib import Path
 
 from PIL import Image
 
-from colorgan.evaluation.metrics import COLORFULNESS_VARIANT, HIGHER_IS_BETTER, METRIC_NAMES, RGB_DATA_RANGE
+from colorgan.evaluation.metrics import (
+    COLORFULNESS_VARIANT,
+    HIGHER_IS_BETTER,
+    METRIC_NAMES,
+    REBALANCED_AUC,
+    RGB_DATA_RANGE,
+)
 from colorgan.evaluation.scoring import Evaluation
+from colorgan.evaluation.semantic import TOP1, TOP1_GT
 from colorgan.evaluation.summary import Summary
 
-COLUMNS = (*METRIC_NAMES, "fid", "lpips")
-BETTER_HIGH = {**HIGHER_IS_BETTER, "fid": False, "lpips": False}
+COLUMNS = (*METRIC_NAMES, REBALANCED_AUC, TOP1, TOP1_GT, "fid", "lpips")
+BETTER_HIGH = {**HIGHER_IS_BETTER, TOP1: True, "fid": False, "lpips": False}
 NOTES = {
     "rgb_data_range": RGB_DATA_RANGE,
     "colorfulness_variant": COLORFULNESS_VARIANT,
     "ab_units": "CIE Lab (D65); l1_ab, l2_ab, delta_e2000 on the Lab of the displayed sRGB",
     "auc": "Zhang et al. 2016: mean over thresholds 0..150 of the share of pixels with ab distance <= t",
+    REBALANCED_AUC: "the same with each pixel weighted by 1 / prior of its true ab bin, per image (Zhang et al. 2016)",
+    TOP1: "top-1 accuracy of an ImageNet classifier (classifier=) on the colorized images; top1_gt on the truth",
     "intervals": "ci95: 95% percentile bootstrap interval over images; std_seeds: std of the per-seed means",
 }
 
@@ -85,6 +94,7 @@ def markdown_report(summary: Summary, evaluation: Evaluation, context: dict) -> 
     lines += [f"- {name} skipped: {why}" for name, why in evaluation.skipped.items()]
     if evaluation.unreadable:
         lines.append(f"- {len(evaluation.unreadable)} unreadable images left out: {', '.join(evaluation.unreadable)}")
+    lines += [f"- {name}: {note}" for name, note in evaluation.notes.items()]
     lines += [f"- warning: {w}" for w in context.get("warnings", [])]
     return "\n".join(lines) + "\n"
 
@@ -131,7 +141,7 @@ def write_report(
         "skipped": evaluation.skipped,
         "unreadable_images": evaluation.unreadable,
         "warnings": [*record.get("warnings", []), *evaluation.warnings],
-        "notes": NOTES,
+        "notes": {**NOTES, **evaluation.notes},
     }
     paths["json"].write_text(json.dumps(record, indent=2, default=float) + "\n")
     table = markdown_report(summary, evaluation, record)

@@ -8,6 +8,7 @@ functions. Per-image values are kept, for per_image.csv and for bootstrap interv
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,8 @@ from colorgan.data.transforms import val_transform
 from colorgan.evaluation.grids import image_grid
 from colorgan.evaluation.metrics import colorization_metrics
 from colorgan.evaluation.perceptual import compute_or_reason, fid_sample_warning, perceptual_metrics
+from colorgan.evaluation.rebalance import evaluation_prior
+from colorgan.evaluation.semantic import build_classifier, semantic_scores
 from colorgan.inference import predict_ab
 from colorgan.models.base import ColorizationModule
 
@@ -43,6 +46,7 @@ class Evaluation:
     grid_columns: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)  # files that broke after indexing: not scored
     warnings: list[str] = field(default_factory=list)  # metrics computed, but to be read with care (FID)
+    notes: dict[str, str] = field(default_factory=dict)  # e.g. which prior rebalanced the AuC
 
     @property
     def n_images(self) -> int:
@@ -54,9 +58,10 @@ def eval_files(cfg: DictConfig) -> list[Path]:
     return hydra.utils.instantiate(cfg.data).eval_files(cfg.get("split") or "test")
 
 
-def eval_loader(cfg: DictConfig, files: list[Path]) -> DataLoader:
-    """``files`` resized (short side) and center-cropped to ``data.image_size``, in order."""
-    dataset = ImageFileDataset(files, val_transform(cfg.data.image_size), skip_unreadable=True)
+def eval_loader(cfg: DictConfig, files: list[Path], transform: Callable | None = None) -> DataLoader:
+    """``files`` in order, through ``transform`` (a protocol's) or resized (short side) and center-cropped
+    to ``data.image_size``; files that cannot be read are left out of the batches and listed in them."""
+    dataset = ImageFileDataset(files, transform or val_transform(cfg.data.image_size), skip_unreadable=True)
     return DataLoader(
         dataset, cfg.data.batch_size, num_workers=cfg.data.num_workers, shuffle=False, collate_fn=collate_readable
     )
@@ -79,6 +84,9 @@ def evaluate_colorizers(
     """Score each model and the gray baseline on every image of ``loader``; the grid shows ``grid_models``
     (default: all) between the gray baseline and the truth."""
     perceptual, skipped = perceptual_metrics(cfg.fid, cfg.get("fid_weights"), cfg.lpips, cfg.lpips_net)
+    prior, no_prior = evaluation_prior(models, cfg.get("prior_file"), cfg.get("bins_file"))
+    classifier, no_classifier = build_classifier(cfg, loader.dataset.files, device)
+    skipped.update(no_prior | no_classifier)
     names = [GRAY, *models]
     values: dict[str, dict[str, list[Tensor]]] = {n: defaultdict(list) for n in names}
     extra = {n: {k: (make().to(device), update) for k, (make, update) in perceptual.items()} for n in names}
@@ -94,10 +102,13 @@ def evaluate_colorizers(
         L, _ = rgb_to_L_ab(rgb_u8)
         predictions = {GRAY: gray_rgb(L)} | {n: m.to_rgb(L, predict_ab(m, L)) for n, m in models.items()}
         for name, rgb_hat in predictions.items():
-            for key, per_image in colorization_metrics(rgb_hat, truth).items():
+            for key, per_image in colorization_metrics(rgb_hat, truth, prior).items():
                 values[name][key].append(per_image.double().cpu())
             for metric, update in extra[name].values():
                 update(metric, rgb_hat, truth)
+        for name, scores in semantic_scores(classifier, predictions, truth, batch["path"]).items():
+            for key, per_image in scores.items():
+                values[name][key].append(per_image)
         if len(paths) < cfg.max_grid_images:
             take = cfg.max_grid_images - len(paths)
             for name, rgb_hat in (predictions | {"truth": truth}).items():
@@ -123,4 +134,5 @@ def evaluate_colorizers(
     warnings = []
     if any("fid" in m for m in set_metrics.values()) and (note := fid_sample_warning(len(paths))):
         warnings.append(note)
-    return Evaluation(per_image, paths, set_metrics, skipped, grid, order, unreadable, warnings)
+    notes = {} if prior is None else {"auc_rebalanced_prior": prior.source}
+    return Evaluation(per_image, paths, set_metrics, skipped, grid, order, unreadable, warnings, notes)

@@ -86,6 +86,10 @@ class ColorizationModule(pl.LightningModule):
     def to_rgb(self, L: Tensor, ab: Tensor) -> Tensor:
         return L_ab_to_rgb(L, ab, self.ab_scale)
 
+    def metric_prior(self) -> metrics.ABPrior | None:
+        """The ab prior that rebalances val/test AuC; None (the default): no rebalanced AuC is logged."""
+        return None
+
     def _evaluate(self, batch: dict, split: str, store: nn.ModuleDict) -> dict[str, Tensor] | None:
         if "unreadable" in batch:  # files that broke after indexing: left out of the scores, counted
             count = float(len(batch["unreadable"]))
@@ -94,7 +98,8 @@ class ColorizationModule(pl.LightningModule):
             return None
         L, ab = self.split_batch(batch)
         ab_hat = self(L)
-        for name, values in metrics.colorization_metrics(self.to_rgb(L, ab_hat), self.to_rgb(L, ab)).items():
+        scores = metrics.colorization_metrics(self.to_rgb(L, ab_hat), self.to_rgb(L, ab), self.metric_prior())
+        for name, values in scores.items():
             store[name].update(values)
             self.log(f"{split}/{name}", store[name], on_step=False, on_epoch=True, batch_size=L.shape[0])
         return {"L": L, "ab_hat": ab_hat.float(), "ab": ab}

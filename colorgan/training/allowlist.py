@@ -19,13 +19,14 @@ import torch.optim.lr_scheduler as lr
 from torch import nn
 
 from colorgan.models import nets, schedules
+from colorgan.models.classification_module import ClassificationColorizer
 from colorgan.models.gan_module import GANColorizer
-from colorgan.models.nets import FusionNet, PatchGAN, Pix2PixUNet, PlainCNN, ResNetUNet
+from colorgan.models.nets import FusionNet, PatchGAN, Pix2PixUNet, PlainCNN, ResNetUNet, Zhang16Net
 from colorgan.models.regression_module import RegressionColorizer
 
 # colorgan's LightningModules: the only objects a stored config's top level may build
-MODULES: tuple[type, ...] = (GANColorizer, RegressionColorizer)
-NETS: tuple[type, ...] = (FusionNet, PatchGAN, Pix2PixUNet, PlainCNN, ResNetUNet)
+MODULES: tuple[type, ...] = (ClassificationColorizer, GANColorizer, RegressionColorizer)
+NETS: tuple[type, ...] = (FusionNet, PatchGAN, Pix2PixUNet, PlainCNN, ResNetUNet, Zhang16Net)
 # norm layers the nets take as ``norm_layer`` (a ``_partial_`` factory called with the channel count)
 NORM_LAYERS: tuple[type, ...] = (nn.BatchNorm2d, nn.InstanceNorm2d)
 OPTIMIZERS: tuple[type, ...] = (
@@ -38,9 +39,10 @@ OPTIMIZERS: tuple[type, ...] = (
     torch.optim.NAdam,
     torch.optim.RAdam,
 )
-# per-epoch LR schedules a module builds from its optimizer (``_partial_`` factories)
+# LR schedules (per epoch; zhang16's rate_drops per step) a module builds from its optimizer (``_partial_`` factories)
 SCHEDULERS: tuple[Callable, ...] = (
     schedules.linear_decay,
+    schedules.rate_drops,
     lr.StepLR,
     lr.MultiStepLR,
     lr.ExponentialLR,

@@ -1,4 +1,5 @@
 """Plain ``nn.Module`` nets: L (B, 1, H, W) in [-1, 1] -> ab (B, 2, H, W) in [-1, 1], and the PatchGAN.
+Zhang16Net instead predicts ab-bin logits at 1/4 resolution (its module decodes them to ab).
 
 Each generator has a ``stride``: inputs of any size are padded to it inside ``forward``.
 """
@@ -8,5 +9,6 @@ from colorgan.models.nets.patchgan import PatchGAN
 from colorgan.models.nets.pix2pix_unet import Pix2PixUNet
 from colorgan.models.nets.plain_cnn import PlainCNN
 from colorgan.models.nets.resnet_unet import ResNetUNet
+from colorgan.models.nets.zhang16 import Zhang16Net
 
-__all__ = ["FusionNet", "PatchGAN", "Pix2PixUNet", "PlainCNN", "ResNetUNet"]
+__all__ = ["FusionNet", "PatchGAN", "Pix2PixUNet", "PlainCNN", "ResNetUNet", "Zhang16Net"]

@@ -1,0 +1,109 @@
+"""The fixed ImageNet subsets that colorization papers report on: which images, how resized, what is recorded.
+
+``python -m colorgan.evaluate ... data=imagenet data.root=/path/ILSVRC2012 protocol=ctest10k`` scores exactly
+the protocol's images (``conf/protocol/*.yaml``), preprocessed its way, whatever ``split`` and
+``data.image_size`` say. A listed image missing from the user's ImageNet stops the run, naming it: a
+number on part of a protocol's images is not that protocol's number (``protocol_allow_missing=true``
+scores the rest, and metrics.json says how many were missing).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import hydra
+from omegaconf import DictConfig
+from PIL import Image
+from torchvision.transforms import v2
+
+from colorgan.data.imagenet import val_files, val_folder
+from colorgan.errors import ConfigError
+from colorgan.evaluation.heldout import align_split, check_heldout
+from colorgan.evaluation.scoring import eval_files
+
+log = logging.getLogger(__name__)
+LISTS = Path(__file__).parent / "protocol_lists"  # the image lists, with their source and licence
+
+
+def center_square(img: Image.Image) -> Image.Image:
+    """The largest centred square of ``img``."""
+    w, h = img.size
+    s = min(w, h)
+    return img.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s))
+
+
+class Protocol:
+    """A named set of ILSVRC2012 validation images: ``list_file`` (in protocol_lists/), or the images
+    numbered ``first`` to ``last``; each resized to ``size`` x ``size`` (``crop``: its centre square first)."""
+
+    def __init__(
+        self,
+        name: str,
+        list_file: str | None = None,
+        first: int | None = None,
+        last: int | None = None,
+        size: int = 256,
+        crop: bool = False,
+        source: str = "",
+    ):
+        if (list_file is None) == (first is None or last is None):
+            raise ValueError(f"protocol {name}: give either list_file or first and last")
+        self.name, self.list_file, self.first, self.last = name, list_file, first, last
+        self.size, self.crop, self.source = size, crop, source
+
+    def file_names(self) -> list[str]:
+        if self.list_file is None:
+            return [f"ILSVRC2012_val_{i:08d}.JPEG" for i in range(self.first, self.last + 1)]
+        return (LISTS / self.list_file).read_text().split()
+
+    @property
+    def preprocessing(self) -> str:
+        resize = f"resized to {self.size}x{self.size}"
+        return f"centre square crop, {resize}" if self.crop else f"{resize} (aspect not kept, no crop)"
+
+    def transform(self) -> Callable[[Image.Image], object]:
+        steps = [v2.Lambda(center_square)] if self.crop else []
+        return v2.Compose([*steps, v2.Resize((self.size, self.size), antialias=True), v2.PILToTensor()])
+
+    def images(self, root: str | Path, allow_missing: bool = False) -> tuple[list[Path], dict]:
+        """The protocol's files below ``root`` (its ``val/``), in list order, and the counts to record."""
+        names, present = self.file_names(), val_files(root)
+        missing = [n for n in names if n not in present]
+        if missing and not allow_missing:
+            raise FileNotFoundError(
+                f"protocol {self.name}: {len(missing)} of its {len(names)} images are not in {val_folder(root)}, "
+                f"the first: {missing[0]}. A score on part of a protocol's images is not its score; "
+                "protocol_allow_missing=true scores the others and records how many were missing"
+            )
+        if missing:
+            log.warning(
+                "protocol %s: %d of %d images missing, e.g. %s", self.name, len(missing), len(names), missing[0]
+            )
+        counts = {"listed": len(names), "scored": len(names) - len(missing), "missing": len(missing)}
+        return [present[n] for n in names if n in present], counts
+
+
+def images_to_score(cfg: DictConfig, metas: dict[str, dict]) -> tuple[list[Path], Callable | None, dict]:
+    """The files evaluate/compare score, their transform (None: the data's own) and what metrics.json
+    records about them: ``cfg.protocol``'s images, or ``cfg.split`` of ``cfg.data`` (the checkpoint's own
+    split of its own root). Photos a checkpoint trained on are refused either way."""
+    if cfg.get("protocol") is None:
+        cfg.data = align_split(cfg.data, list(metas.values()))
+        files = eval_files(cfg)
+        return files, None, check_heldout(files, cfg.split, metas, cfg.allow_trained_images)
+    protocol: Protocol = hydra.utils.instantiate(cfg.protocol)
+    if cfg.data.get("root") is None:
+        raise ConfigError(f"protocol={protocol.name} needs ImageNet: data=imagenet data.root=/path/ILSVRC2012")
+    files, counts = protocol.images(cfg.data.root, cfg.get("protocol_allow_missing", False))
+    record = check_heldout(files, "test", metas, cfg.allow_trained_images)
+    record.update(
+        split=f"protocol {protocol.name}",
+        protocol=protocol.name,
+        protocol_images=counts,
+        protocol_preprocessing=protocol.preprocessing,
+        protocol_source=protocol.source,
+        image_size=protocol.size,
+    )
+    return files, protocol.transform(), record

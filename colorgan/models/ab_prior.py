@@ -1,0 +1,110 @@
+"""The empirical ab-bin prior of a training set: one pass over its images, cached, the same on every rank.
+
+Zhang et al. 2016 (Sec. 2.2) take the colour distribution of the whole training set. Here each
+training image is read once at the working size (resized and center-cropped, as for validation),
+its ab subsampled at the loss's stride 4 (as the released training net subsamples its targets),
+and every pixel counted in its nearest bin. Under DDP every rank counts its share of the files and
+the counts are summed. The counts are cached under ``cache_dir()``, keyed by the file list, the
+bins and the size, so later runs (and resumed ones) skip the pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
+from colorgan.color import rgb_to_L_ab
+from colorgan.data.datasets import ImageFileDataset
+from colorgan.data.transforms import val_transform
+from colorgan.models.ab_bins import bin_counts
+
+log = logging.getLogger(__name__)
+
+LOSS_STRIDE = 4  # the net predicts at 1/4 resolution; targets are every 4th pixel (prototxt data_ab_ss)
+_KEY_VERSION = "ab-prior-v1"  # change when the way pixels are counted changes: old caches then miss
+
+
+def cache_dir() -> Path:
+    """``$COLORGAN_CACHE_DIR``, else ``$XDG_CACHE_HOME/colorgan``, else ``~/.cache/colorgan``."""
+    if os.environ.get("COLORGAN_CACHE_DIR"):
+        return Path(os.environ["COLORGAN_CACHE_DIR"]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base).expanduser() / "colorgan"
+
+
+def cache_path(files: list[Path], bins: Tensor, image_size: int) -> Path:
+    """Where the counts for these files (by absolute path), bins and working size are kept."""
+    digest = hashlib.sha256(f"{_KEY_VERSION}:{image_size}:{LOSS_STRIDE}".encode())
+    digest.update(bins.float().cpu().numpy().tobytes())
+    for f in sorted(os.path.abspath(f) for f in files):
+        digest.update(f.encode("utf-8", "surrogateescape") + b"\0")
+    return cache_dir() / "ab_prior" / f"{digest.hexdigest()[:32]}.npy"
+
+
+def count_pixels(
+    files: list[Path], bins: Tensor, image_size: int, batch_size: int = 16, num_workers: int = 0
+) -> Tensor:
+    """Pixels per bin over ``files`` (one pass): ``(Q,)`` float64."""
+    counts = torch.zeros(bins.shape[0], dtype=torch.float64)
+    if not files:
+        return counts
+    dataset = ImageFileDataset(files, val_transform(image_size), min_side=image_size, substitute_unreadable=True)
+    loader = DataLoader(dataset, batch_size=batch_size, num_workers=num_workers, shuffle=False)
+    for batch in tqdm(loader, desc="ab prior", unit="batch", disable=len(loader) < 8):
+        _, ab = rgb_to_L_ab(batch["rgb"], ab_scale=1.0)  # Lab units
+        counts += bin_counts(ab[..., ::LOSS_STRIDE, ::LOSS_STRIDE], bins)
+    return counts
+
+
+def load_prior_file(path: str | Path, num_bins: int) -> Tensor:
+    """A prior over the bins from a ``(Q,)`` .npy (the paper's prior_probs.npy), normalized to sum 1."""
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(f"prior file not found: {path}")
+    prior = np.load(path, allow_pickle=False).astype(np.float64).reshape(-1)
+    if len(prior) != num_bins:
+        raise ValueError(
+            f"{path} holds {len(prior)} probabilities but there are {num_bins} ab bins: a prior file belongs "
+            "with the bins it was made for (model.bins_file / bins_file)"
+        )
+    if not np.isfinite(prior).all() or (prior < 0).any() or prior.sum() <= 0:
+        raise ValueError(f"{path}: not a probability distribution (negative, non-finite or all zero)")
+    return torch.from_numpy(prior / prior.sum())
+
+
+def training_counts(
+    files: list[Path], bins: Tensor, image_size: int, strategy, batch_size: int, workers: int
+) -> Tensor:
+    """The bin counts of the training files: read from the cache, or counted (each DDP rank a share,
+    summed over ranks) and cached by rank 0. Every rank returns the same ``(Q,)`` float64 tensor."""
+    path = cache_path(files, bins, image_size)
+    if strategy.broadcast(path.is_file(), src=0):
+        counts = torch.from_numpy(np.load(path)) if strategy.is_global_zero else None
+        log.info("ab prior: counts of %d training images read from the cache %s", len(files), path)
+        return strategy.broadcast(counts, src=0)
+    rank, world = strategy.global_rank, strategy.world_size
+    log.info(
+        "ab prior: one pass over %d training images (%d per rank), cached in %s",
+        len(files),
+        -(-len(files) // world),
+        path,
+    )
+    counts = count_pixels(files[rank::world], bins, image_size, batch_size, workers)
+    counts = strategy.reduce(counts.to(strategy.root_device), reduce_op="sum").cpu() if world > 1 else counts
+    if counts.sum() <= 0:
+        raise ValueError("ab prior: the training images gave no pixels to count")
+    if strategy.is_global_zero:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+        with open(partial, "wb") as f:
+            np.save(f, counts.numpy())
+        os.replace(partial, path)  # atomic: a concurrent run reads a whole file or none
+    return counts

@@ -1,0 +1,168 @@
+"""Zhang et al. 2016's colorizer: a distribution over ab bins per pixel, rebalanced cross-entropy, annealed mean.
+
+``forward(L)`` returns ab at the input's resolution like every colorgan module (the annealed mean
+of the 1/4-resolution prediction, upsampled bilinearly), so evaluation, colorize and the demo treat
+it like any other model. ``loss="l2"`` is the paper's regression baseline on the same net.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torchmetrics import MeanMetric
+
+from colorgan.color import AB_SCALE
+from colorgan.errors import ConfigError
+from colorgan.evaluation import metrics
+from colorgan.models import ab_bins
+from colorgan.models.ab_prior import LOSS_STRIDE, load_prior_file, training_counts
+from colorgan.models.base import ColorizationModule, trainable
+from colorgan.models.divergence import DivergenceGuard
+from colorgan.models.gan_module import OptimizerFactory, SchedulerFactory
+
+log = logging.getLogger(__name__)
+LOSSES = ("classification", "l2")
+CONFIG_KEY = "colorgan_model_config"
+
+
+def resolve_bins(bins: list | None, bins_file: str | None, grid: float) -> Tensor:
+    """Explicit centres (stored in checkpoints) > the user's pts_in_hull.npy > the sRGB gamut's grid."""
+    if bins is not None:
+        return torch.tensor(bins, dtype=torch.float32).view(-1, 2)
+    return ab_bins.load_bins(bins_file) if bins_file else ab_bins.gamut_bins(grid).clone()
+
+
+class ClassificationColorizer(ColorizationModule):
+    """The net predicts ``(B, Q, H/4, W/4)`` bin logits (or 2 ab channels with ``loss="l2"``).
+
+    ``generator`` is a factory called with ``out_channels`` (the number of bins is only known here).
+    The bins and the prior are buffers, so a checkpoint alone colorizes and carries its prior; the
+    prior comes from ``prior_file`` or from one pass over the training images (see ab_prior.py).
+    """
+
+    def __init__(
+        self,
+        generator: Callable[..., nn.Module],
+        optimizer: OptimizerFactory,
+        scheduler: SchedulerFactory = None,
+        loss: str = "classification",
+        bins_file: str | None = None,
+        bins: list | None = None,
+        grid: float = ab_bins.GRID,
+        soft_neighbors: int = ab_bins.SOFT_NEIGHBORS,
+        soft_sigma: float = ab_bins.SOFT_SIGMA,
+        prior_file: str | None = None,
+        prior_sigma: float = ab_bins.PRIOR_SIGMA,
+        rebalance_lambda: float = ab_bins.PRIOR_LAMBDA,
+        temperature: float = ab_bins.TEMPERATURE,
+        nongray_threshold: float | None = 5.0,
+        ab_scale: float = AB_SCALE,
+        channels_last: bool = False,
+        divergence: DivergenceGuard | None = None,
+        compile_nets: bool = False,
+    ):
+        if loss not in LOSSES:
+            raise ValueError(f"model.loss must be one of {', '.join(LOSSES)}; got {loss!r}")
+        centres = resolve_bins(bins, bins_file, grid)
+        out_channels = centres.shape[0] if loss == "classification" else 2
+        super().__init__(generator(out_channels=out_channels), ab_scale, channels_last, divergence, compile_nets)
+        self.register_buffer("bins", centres)  # (Q, 2) ab in Lab units
+        self.register_buffer("prior", torch.zeros(centres.shape[0]))  # (Q,) smoothed prior; zeros: not known yet
+        self.loss, self.optimizer, self.scheduler = loss, optimizer, scheduler
+        self.soft_neighbors, self.soft_sigma = soft_neighbors, soft_sigma
+        self.prior_file, self.prior_sigma, self.rebalance_lambda = prior_file, prior_sigma, rebalance_lambda
+        self.temperature = temperature
+        self.nongray_threshold = nongray_threshold
+        for store in (self.val_metrics, self.test_metrics):  # val/auc_rebalanced: this model has a prior
+            store[metrics.REBALANCED_AUC] = MeanMetric()
+        if bins is None:
+            log.info("ab bins: %d (%s)", centres.shape[0], bins_file or f"in-gamut sRGB grid of {grid:g}")
+
+    @property
+    def has_prior(self) -> bool:
+        return bool(self.prior.sum() > 0)
+
+    def metric_prior(self) -> metrics.ABPrior | None:
+        return metrics.ABPrior(self.bins, self.prior, "the model's own") if self.has_prior else None
+
+    def decode(self, out: Tensor) -> Tensor:
+        """The net's 1/4-resolution output -> normalized ab ``(B, 2, h, w)``."""
+        if self.loss == "l2":
+            return out
+        return ab_bins.annealed_mean(out, self.bins, self.temperature) / self.ab_scale
+
+    def forward(self, L: Tensor) -> Tensor:
+        ab = self.decode(self.generator(L))  # (B, 2, ceil(H/4), ceil(W/4))
+        return F.interpolate(ab, size=L.shape[-2:], mode="bilinear", align_corners=False)  # (B, 2, H, W)
+
+    def objective(self, out: Tensor, ab: Tensor) -> Tensor:
+        """The paper's loss on ab subsampled to the output grid: eq. 2 (rebalanced cross-entropy over the
+        soft-encoded bins), or eq. 1 (L2) for the regression variant. Averaged over pixels."""
+        target_ab = ab[..., ::LOSS_STRIDE, ::LOSS_STRIDE]  # (B, 2, h, w), normalized
+        if self.loss == "l2":
+            return 0.5 * (out.float() - target_ab).pow(2).sum(dim=1).mean()
+        target_ab = target_ab * self.ab_scale  # Lab units
+        target = ab_bins.soft_encode(target_ab, self.bins, self.soft_neighbors, self.soft_sigma)  # (B, Q, h, w)
+        weights = ab_bins.rebalancing_weights(self.prior, self.rebalance_lambda)[target.argmax(dim=1)]  # (B, h, w)
+        if self.nongray_threshold is not None:  # the prototxt's NonGrayMaskLayer: gray images teach nothing
+            colourful = (target_ab.abs() > self.nongray_threshold).flatten(1).any(dim=1)
+            weights = weights * colourful[:, None, None]
+        cross_entropy = -(target * F.log_softmax(out.float(), dim=1)).sum(dim=1)  # (B, h, w)
+        return (weights * cross_entropy).mean()
+
+    def training_step(self, batch: dict, batch_idx: int) -> Tensor | None:
+        buffers = self.divergence.snapshot(self)
+        L, ab = self.split_batch(batch)
+        loss = self.objective(self.generator(L), ab)
+        self.log("train/loss", loss, prog_bar=True)
+        if not self.divergence.finite("train/loss", loss, self):
+            self.divergence.restore(self, buffers)
+            return None
+        return loss
+
+    def setup(self, stage: str) -> None:
+        """Before fitting: the prior from ``prior_file`` or the training images, unless already known."""
+        if stage != "fit" or self.has_prior:
+            return
+        if self.prior_file:
+            self.prior.copy_(load_prior_file(self.prior_file, self.bins.shape[0]).float())
+            return
+        data = self.trainer.datamodule
+        files = getattr(data, "train_files", None)
+        if not files:
+            raise ConfigError(
+                f"model=zhang16 needs the ab prior of the training data, but {type(data).__name__} lists no "
+                "training files: pass model.prior_file=/path/prior_probs.npy"
+            )
+        strategy = self.trainer.strategy
+        counts = training_counts(
+            list(files), self.bins, int(data.image_size), strategy, data.batch_size, data.num_workers
+        )
+        self.prior.copy_(ab_bins.smooth_prior(counts, self.bins, self.prior_sigma).float())
+
+    def on_train_start(self) -> None:
+        if not self.has_prior:  # e.g. fit without the setup hook: the rebalancing weights would be NaN
+            raise ConfigError(
+                "zhang16 has no ab prior: pass model.prior_file=/path/prior_probs.npy or train on a data module"
+            )
+
+    def configure_optimizers(self):
+        optimizer = self.optimizer(params=trainable(self.generator))
+        if self.scheduler is None:
+            return optimizer
+        # the paper drops the rate at iteration counts, so the schedule is stepped every step
+        return {
+            "optimizer": optimizer,
+            "lr_scheduler": {"scheduler": self.scheduler(optimizer=optimizer), "interval": "step"},
+        }
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """The stored config names the bins themselves and no files: the checkpoint alone rebuilds the model."""
+        super().on_save_checkpoint(checkpoint)
+        if checkpoint.get(CONFIG_KEY) is not None:
+            checkpoint[CONFIG_KEY] = {**checkpoint[CONFIG_KEY], "bins": self.bins.tolist(), "bins_file": None}

@@ -2,7 +2,7 @@
 
     python -m colorgan.benchmark data  --images DIR --size 256 --batch 16 --workers 2
     python -m colorgan.benchmark train --model pix2pix --size 256 --batch 4 --steps 10 [--precision P]
-        [--channels-last] [--compile]
+        [--channels-last | --no-channels-last] [--compile]
     python -m colorgan.benchmark infer --model gan --size 256 --batch 4 --photo-size 4000x3000
 
 Each prints a table for people and, as its last line, one JSON object with ``images_per_s`` (and the
@@ -48,8 +48,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     train = sub.add_parser("train", help="the LightningModule's training step vs a plain fp32 eager loop")
     train.add_argument("--model", default="gan", choices=["gan", "pix2pix", "mse_cnn", "fusion"])
     train.add_argument("--steps", type=int, default=10)
-    train.add_argument("--precision", default=None, help="default: the recommended one for the device")
-    train.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None)
+    train.add_argument("--precision", default=None, help="default: auto, as training chooses it (then every "
+                       "explicit precision and layout is measured too)")  # fmt: skip
+    train.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None,
+                       help="default: as trainer.precision=auto chooses it")  # fmt: skip
     train.add_argument("--compile", action="store_true", help="torch.compile the nets (compiled during warmup)")
     infer = sub.add_parser("infer", help="the colorize path on large photos")
     infer.add_argument("--model", default="gan", choices=["gan", "pix2pix", "mse_cnn", "fusion"])

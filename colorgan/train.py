@@ -22,6 +22,7 @@ from pytorch_lightning.utilities.exceptions import SIGTERMException
 from colorgan.cli import ConfigError, run_task
 from colorgan.models.build import build_model
 from colorgan.models.divergence import DivergenceError
+from colorgan.training.auto_precision import AUTO, PLACEHOLDER, precision_callbacks
 from colorgan.training.loggers import ResilientWandbLogger, build_loggers
 from colorgan.training.resume import check_resumable, find_resume_checkpoint
 
@@ -75,6 +76,8 @@ def build_trainer(cfg: DictConfig, callbacks: list[pl.Callback], loggers: list[L
     extra = {}
     if cfg.trainer.get("sync_batchnorm") == "auto":
         extra["sync_batchnorm"] = _uses_gpu(cfg.trainer)
+    if cfg.trainer.get("precision") == AUTO:  # AutoPrecision installs the chosen plugin at setup
+        extra["precision"] = PLACEHOLDER
     return hydra.utils.instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False, **extra)
 
 
@@ -92,6 +95,8 @@ def train(cfg: DictConfig) -> float | None:
     if ckpt_path is not None:  # a wrong checkpoint is refused before any other work
         check_resumable(ckpt_path, model, model.model_config)
     callbacks = build_callbacks(cfg.get("callbacks"))
+    precision = str(cfg.trainer.get("precision", AUTO))
+    callbacks += precision_callbacks(precision, model, _uses_gpu(cfg.trainer), cfg.data.image_size, cfg.data.batch_size)
     loggers = build_loggers(cfg.get("logger"))
     trainer = build_trainer(cfg, callbacks, loggers)
     for logger in loggers:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,8 @@ from omegaconf import DictConfig
 # No network in tests: timm must not try the hub, W&B must not try to log in.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("WANDB_MODE", "disabled")
+# The precision probe's and the dataset index's caches: never the user's own (inherited by subprocesses).
+os.environ["COLORGAN_CACHE_DIR"] = tempfile.mkdtemp(prefix="colorgan-test-cache-")
 
 ROOT = Path(__file__).resolve().parents[1]
 CONF_DIR = ROOT / "conf"
@@ -30,6 +33,7 @@ FAST = [
     "data.num_workers=0",
     "data.repeat=1",
     "logger=none",
+    "trainer.precision=32-true",  # trainer.precision=auto (the probe) has its own tests: test_precision.py
 ]
 FAST_MODEL = {
     "gan": ["model.pretrain_epochs=0"],

@@ -1,6 +1,8 @@
-"""Compare checkpoints on the same images: one table (rows = models + gray) and one grid.
+"""Compare checkpoints on the same held-out images: one table (rows = gray + models, seeds merged), the
+paired differences against a reference row, per-image values and one grid.
 
 python -m colorgan.compare ckpts=[A.ckpt,B.ckpt,C.ckpt] data=folder data.root=/photos [logger=wandb]
+python -m colorgan.compare ckpts=[a0.ckpt,a1.ckpt,b0.ckpt,b1.ckpt] names=[a,a,b,b] reference=a   # 2 seeds each
 """
 
 from __future__ import annotations
@@ -8,12 +10,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import hydra
+import torch
 from omegaconf import DictConfig
 from pytorch_lightning.loggers import WandbLogger
 
-from colorgan.cli import run_task
-from colorgan.evaluation.report import COLUMNS, markdown_table, write_report
-from colorgan.evaluation.scoring import Evaluation, eval_loader, evaluate_colorizers
+from colorgan.cli import ConfigError, run_task
+from colorgan.evaluation.heldout import align_split, check_heldout
+from colorgan.evaluation.report import markdown_report, wandb_table, write_report
+from colorgan.evaluation.scoring import Evaluation, eval_files, eval_loader, evaluate_colorizers
+from colorgan.evaluation.summary import Summary, summarize
 from colorgan.inference import resolve_device
 from colorgan.models.base import ColorizationModule
 from colorgan.training.checkpoint import load_colorizer
@@ -26,43 +31,56 @@ def default_name(model: ColorizationModule, ckpt: Path) -> str:
     return f"{model.meta['name']} ({run}/{ckpt.stem})"
 
 
-def load_models(cfg: DictConfig, device) -> dict[str, ColorizationModule]:
+def load_models(cfg: DictConfig, device) -> tuple[dict[str, ColorizationModule], dict[str, list[str]]]:
+    """Every checkpoint under a unique key, and the rows: checkpoints given the same name are one row."""
     paths = [Path(p) for p in cfg.ckpts]
     names = list(cfg.names) if cfg.get("names") else [None] * len(paths)
     if len(names) != len(paths):
-        raise SystemExit(f"error: {len(names)} names for {len(paths)} checkpoints")
-    models = {}
+        raise ConfigError(f"{len(names)} names for {len(paths)} checkpoints")
+    models: dict[str, ColorizationModule] = {}
+    groups: dict[str, list[str]] = {}
     for path, name in zip(paths, names):
         model = load_colorizer(path, device)
-        name = name or default_name(model, path)
-        if name in models:
-            raise SystemExit(f"error: two checkpoints are both named {name!r}; pass names=[...]")
-        models[name] = model
-    return models
+        row = name or default_name(model, path)
+        if name is None and row in groups:
+            raise ConfigError(f"two checkpoints are both named {row!r}; pass names=[...] (equal names merge seeds)")
+        key = row if row not in groups else f"{row} #{len(groups[row]) + 1}"
+        models[key] = model
+        groups.setdefault(row, []).append(key)
+    return models, groups
 
 
-def log_to_trackers(cfg: DictConfig, evaluation: Evaluation) -> None:
-    """The table and the grid to W&B (or any configured logger that takes tables and images)."""
+def log_to_trackers(cfg: DictConfig, evaluation: Evaluation, summary: Summary) -> None:
+    """The table (the same numbers as the markdown) and the grid to W&B."""
     for logger in build_loggers(cfg.get("logger")):
         if isinstance(logger, WandbLogger):
-            columns = [c for c in COLUMNS if any(c in r for r in evaluation.results.values())]
-            rows = [[name, *(row.get(c) for c in columns)] for name, row in evaluation.results.items()]
-            logger.log_table("compare/table", columns=["model", *columns], data=rows)
+            columns, rows = wandb_table(summary)
+            logger.log_table("compare/table", columns=columns, data=rows)
             logger.log_image("compare/grid", [evaluation.grid], caption=[" | ".join(evaluation.grid_columns)])
             logger.experiment.finish()
 
 
-def compare(cfg: DictConfig) -> Evaluation:
+def compare(cfg: DictConfig) -> Summary:
+    torch.manual_seed(cfg.seed)
     device = resolve_device(cfg.device)
-    models = load_models(cfg, device)
-    evaluation = evaluate_colorizers(models, eval_loader(cfg), device, cfg)
-    record = {"checkpoints": dict(zip(models, map(str, cfg.ckpts))), "image_size": cfg.data.image_size}
-    _, paths = write_report(
-        Path(cfg.paths.output_dir), "comparison", evaluation, {**record, "results": evaluation.results}
-    )
-    log_to_trackers(cfg, evaluation)
-    print(markdown_table(evaluation) + f"\nwrote {', '.join(map(str, paths.values()))}")
-    return evaluation
+    models, groups = load_models(cfg, device)
+    metas = {k: m.meta for k, m in models.items()}
+    cfg.data = align_split(cfg.data, list(metas.values()))  # the first checkpoint's split of its own data root
+    files = eval_files(cfg)
+    provenance = check_heldout(files, cfg.split, metas, cfg.allow_trained_images)
+    first_seeds = [members[0] for members in groups.values()]
+    evaluation = evaluate_colorizers(models, eval_loader(cfg, files), device, cfg, grid_models=first_seeds)
+    summary = summarize(evaluation, groups, cfg.get("reference"), cfg.bootstrap_resamples, cfg.seed)
+    ckpt_of = dict(zip(models, map(str, cfg.ckpts)))
+    record = {
+        "checkpoints": {row: [ckpt_of[k] for k in members] for row, members in groups.items()},
+        "image_size": cfg.data.image_size,
+        **provenance,
+    }
+    record, written = write_report(Path(cfg.paths.output_dir), "comparison", evaluation, summary, record)
+    log_to_trackers(cfg, evaluation, summary)
+    print(markdown_report(summary, evaluation, record) + f"\nwrote {', '.join(map(str, written.values()))}")
+    return summary
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="compare")

@@ -1,4 +1,4 @@
-"""Evaluate one checkpoint on a dataset's images: metrics.json, metrics.md and a grid in the run dir.
+"""Evaluate one checkpoint on the test split: metrics.json, metrics.md, per_image.csv and a grid.
 
 python -m colorgan.evaluate ckpt_path=RUN/checkpoints/last.ckpt data=folder data.root=/photos
 """
@@ -8,31 +8,39 @@ from __future__ import annotations
 from pathlib import Path
 
 import hydra
+import torch
 from omegaconf import DictConfig
 
 from colorgan.cli import run_task
-from colorgan.evaluation.report import markdown_table, write_report
-from colorgan.evaluation.scoring import GRAY, eval_loader, evaluate_colorizers
+from colorgan.evaluation.heldout import align_split, check_heldout
+from colorgan.evaluation.report import markdown_report, write_report
+from colorgan.evaluation.scoring import eval_files, eval_loader, evaluate_colorizers
+from colorgan.evaluation.summary import summarize
 from colorgan.inference import resolve_device
 from colorgan.training.checkpoint import load_colorizer
 
 
 def evaluate(cfg: DictConfig) -> dict:
     """Score ``cfg.ckpt_path`` and the gray baseline; return the record written to metrics.json."""
+    torch.manual_seed(cfg.seed)  # models that keep dropout on at test time (pix2pix_isola) are reproducible
     device = resolve_device(cfg.device)
     model = load_colorizer(cfg.ckpt_path, device)
     name = model.meta["name"]
-    evaluation = evaluate_colorizers({name: model}, eval_loader(cfg), device, cfg)
+    cfg.data = align_split(cfg.data, [model.meta])  # its own data root: its own test split
+    files = eval_files(cfg)
+    provenance = check_heldout(files, cfg.split, {name: model.meta}, cfg.allow_trained_images)
+    evaluation = evaluate_colorizers({name: model}, eval_loader(cfg, files), device, cfg)
+    summary = summarize(evaluation, resamples=cfg.bootstrap_resamples, seed=cfg.seed)
     record = {
         "checkpoint": str(cfg.ckpt_path),
         "model": name,
         "data": cfg.data._target_.rsplit(".", 1)[-1],
         "image_size": cfg.data.image_size,
-        **evaluation.results[name],
-        "gray": evaluation.results[GRAY],
+        "working_size": model.meta.get("working_size"),
+        **provenance,
     }
-    record, paths = write_report(Path(cfg.paths.output_dir), "metrics", evaluation, record)
-    print(markdown_table(evaluation) + f"\nwrote {', '.join(map(str, paths.values()))}")
+    record, paths = write_report(Path(cfg.paths.output_dir), "metrics", evaluation, summary, record)
+    print(markdown_report(summary, evaluation, record) + f"\nwrote {', '.join(map(str, paths.values()))}")
     return record
 
 

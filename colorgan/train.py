@@ -6,8 +6,10 @@ python -m colorgan.train model=mse_cnn data=folder data.root=/photos
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
+from pathlib import Path
 
 import hydra
 import pytorch_lightning as pl
@@ -17,6 +19,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.loggers import Logger
 from pytorch_lightning.plugins.environments import SLURMEnvironment, TorchElasticEnvironment
+from pytorch_lightning.utilities import rank_zero_only
 from pytorch_lightning.utilities.exceptions import SIGTERMException
 
 from colorgan.cli import ConfigError, run_task
@@ -25,8 +28,10 @@ from colorgan.models.divergence import DivergenceError
 from colorgan.training.auto_precision import AUTO, PLACEHOLDER, precision_callbacks
 from colorgan.training.loggers import ResilientWandbLogger, build_loggers
 from colorgan.training.resume import check_resumable, find_resume_checkpoint
+from colorgan.training.selection import FID_KEY, ValidationFID, fid_factory, resolve_selection
 
 log = logging.getLogger(__name__)
+SPLIT_FILE = "split.json"  # RUN/split.json: train/val/test paths relative to data.root, and the rule
 
 
 def build_callbacks(callbacks_cfg: DictConfig | None) -> list[pl.Callback]:
@@ -81,6 +86,18 @@ def build_trainer(cfg: DictConfig, callbacks: list[pl.Callback], loggers: list[L
     return hydra.utils.instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False, **extra)
 
 
+def record_split(datamodule: pl.LightningDataModule, run_dir: str) -> dict:
+    """Write ``RUN/split.json`` (rank 0) and return the split as the checkpoint's meta carries it."""
+    record = datamodule.split_record()
+    if rank_zero_only.rank == 0:
+        path = Path(run_dir) / SPLIT_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(record, indent=1) + "\n")
+        counts = ", ".join(f"{len(record[s])} {s}" for s in ("train", "val", "test"))
+        log.info("split (%s): %s -> %s", record["rule"].get("kind"), counts, path)
+    return datamodule.split_meta()
+
+
 def train(cfg: DictConfig) -> float | None:
     """Fit ``cfg.model`` on ``cfg.data``; return ``cfg.optimized_metric`` for sweepers (None if not logged)."""
     if cfg.get("seed") is not None:
@@ -89,6 +106,12 @@ def train(cfg: DictConfig) -> float | None:
     datamodule = hydra.utils.instantiate(cfg.data)
     model = build_model(cfg.model, cfg.get("divergence"))
     model.meta["working_size"] = int(cfg.data.image_size)
+    model.meta["split"] = record_split(datamodule, cfg.paths.output_dir)
+    cfg.selection_metric, why = resolve_selection(  # optimized_metric and the best checkpoint follow it
+        cfg.selection_metric, len(datamodule.val_files), cfg.get("fid_weights"), cfg.selection_fid_min_images
+    )
+    log.info("checkpoint selection and sweeps use %s (%s)", cfg.selection_metric, why)
+    model.meta["selection_metric"] = cfg.selection_metric
     if HydraConfig.initialized():  # the name typed on the command line: gan, mse_cnn...
         model.meta["name"] = HydraConfig.get().runtime.choices.get("model", model.meta["name"])
     ckpt_path = find_resume_checkpoint(cfg.get("ckpt_path"), cfg.paths.output_dir)
@@ -97,6 +120,8 @@ def train(cfg: DictConfig) -> float | None:
     callbacks = build_callbacks(cfg.get("callbacks"))
     precision = str(cfg.trainer.get("precision", AUTO))
     callbacks += precision_callbacks(precision, model, _uses_gpu(cfg.trainer), cfg.data.image_size, cfg.data.batch_size)
+    if cfg.selection_metric == FID_KEY:
+        callbacks.append(ValidationFID(fid_factory(cfg.get("fid_weights"))))
     loggers = build_loggers(cfg.get("logger"))
     trainer = build_trainer(cfg, callbacks, loggers)
     for logger in loggers:

@@ -9,7 +9,6 @@ from colorgan.data import FolderDataModule, SampleDataModule
 from colorgan.data.datasets import ImageFileDataset
 from colorgan.data.images import find_images, load_rgb
 from colorgan.data.samples import sample_photos
-from colorgan.data.split import split_files
 from colorgan.data.transforms import train_transform, val_transform
 from tests.conftest import photo
 
@@ -96,25 +95,6 @@ def test_cmyk_and_16bit_convert_to_the_right_values(mixed_folder):
     assert (gray16 == 128).all()  # 32768 / 65535 of full scale, not clipped to 255
 
 
-def test_split_is_deterministic_disjoint_and_stable_when_files_are_added(tmp_path):
-    files = [tmp_path / f"{i:03d}.jpg" for i in range(200)]
-    train, val = split_files(files, tmp_path, 0.1, seed=0)
-    assert split_files(files, tmp_path, 0.1, seed=0) == (train, val)
-    assert not set(train) & set(val) and set(train) | set(val) == set(files)
-    assert 5 <= len(val) <= 40
-    more = files + [tmp_path / f"new{i}.jpg" for i in range(50)]
-    train2, val2 = split_files(more, tmp_path, 0.1, seed=0)
-    assert set(val) <= set(val2) and set(train) <= set(train2)
-    assert split_files(files, tmp_path, 0.1, seed=1)[1] != val
-
-
-def test_split_keeps_both_sides_non_empty(tmp_path):
-    train, val = split_files([tmp_path / "a.png", tmp_path / "b.png"], tmp_path, 0.05)
-    assert len(train) == 1 and len(val) == 1
-    with pytest.raises(ValueError, match="val_fraction"):
-        split_files([tmp_path / "a.png"], tmp_path, 1.5)
-
-
 def test_transforms_give_uint8_squares_of_the_requested_size():
     img = Image.fromarray(photo("coffee"))  # 400 x 600
     for transform in (train_transform(48), val_transform(48)):
@@ -141,7 +121,7 @@ def test_folder_datamodule_batches(mixed_folder):
         min_image_side=1, exclude_grayscale=False,  # every mode must load, tiny and gray ones included
     )  # fmt: skip
     dm.setup("fit")
-    assert len(dm.train_files) + len(dm.val_files) == 9 and dm.val_files
+    assert len(dm.train_files) + len(dm.val_files) + len(dm.test_files) == 9 and dm.val_files and dm.test_files
     batch = next(iter(dm.train_dataloader()))
     assert batch["rgb"].dtype == torch.uint8 and batch["rgb"].shape == (3, 3, 32, 32)
     val = next(iter(dm.val_dataloader()))
@@ -154,9 +134,9 @@ def test_folder_datamodule_requires_a_root():
 
 
 def test_sample_photos_are_real_colour_photos_split_without_overlap():
-    train, val = sample_photos()
-    assert len(train) >= 4 and len(val) >= 2 and not set(train) & set(val)
-    for path in train + val:
+    train, val, test = sample_photos()
+    assert len(train) >= 4 and val and test and len(set(train) | set(val) | set(test)) == len(train + val + test)
+    for path in train + val + test:
         arr = np.asarray(load_rgb(path)).astype(int)
         assert min(arr.shape[:2]) >= 256
         assert np.abs(arr[..., 0] - arr[..., 2]).mean() > 5  # it has colour

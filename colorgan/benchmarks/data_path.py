@@ -52,8 +52,8 @@ def measure(loader: DataLoader, to_device, batches: int) -> float:
 
 
 def run(args: argparse.Namespace, device: torch.device) -> tuple[dict[str, float], dict]:
-    dm = FolderDataModule(root=args.images, val_fraction=0.0, image_size=args.size, batch_size=args.batch,
-                          num_workers=args.workers)  # fmt: skip
+    dm = FolderDataModule(root=args.images, val_fraction=0.0, test_fraction=0.0, image_size=args.size,
+                          batch_size=args.batch, num_workers=args.workers)  # fmt: skip
     dm.setup()
     needed = (args.batches + 2) * args.batch
     dm.repeat = math.ceil(needed / len(dm.train_files))

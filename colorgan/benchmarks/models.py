@@ -32,7 +32,7 @@ def benchmark_model(name: str, size: int) -> ColorizationModule:
 
 def photo_batch(size: int, batch: int) -> dict:
     """``{"rgb": uint8 (batch, 3, size, size)}`` of real photographs (the bundled samples, cycled)."""
-    train, _ = sample_photos()
+    train, *_ = sample_photos()
     transform = val_transform(size)
     images = [transform(load_rgb(train[i % len(train)])) for i in range(batch)]
     return {"rgb": torch.stack(images)}

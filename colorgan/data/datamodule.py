@@ -12,21 +12,23 @@ from pytorch_lightning.utilities import rank_zero_only
 from torch.utils.data import DataLoader
 
 from colorgan.data.datasets import ImageFileDataset
+from colorgan.data.fingerprints import file_keys
 from colorgan.data.images import MAX_PIXELS, find_images
 from colorgan.data.sampler import ResumableSampler
 from colorgan.data.samples import sample_photos
 from colorgan.data.scan import scan_images, write_report
-from colorgan.data.split import split_files
+from colorgan.data.split import Split, file_split, hash_split, layout_split
 from colorgan.data.transforms import train_transform, val_transform
 
 log = logging.getLogger(__name__)
 
 
 class ColorizationDataModule(pl.LightningDataModule):
-    """Batches of ``{"rgb": uint8 (B, 3, S, S), "path": [str]}`` from a train and a val file list.
+    """Batches of ``{"rgb": uint8 (B, 3, S, S), "path": [str]}`` from a train / val / test split.
 
     ``batch_size`` is per device: under DDP the global batch is ``batch_size * world_size``.
-    Subclasses say where the files come from (``list_files``).
+    Subclasses say where the files come from and how they are split (``list_files``). Training uses
+    train, checkpoint selection val; test is held out from both, for evaluate and compare.
     """
 
     def __init__(
@@ -60,43 +62,66 @@ class ColorizationDataModule(pl.LightningDataModule):
             "decode": decode_check,
         }
         self.report_dir = report_dir
-        self.train_files: list[Path] = []
-        self.val_files: list[Path] = []
+        self.split: Split | None = None
 
-    default_eval_split = "all"
-
-    def list_files(self) -> tuple[list[Path], list[Path]]:
-        raise NotImplementedError
-
-    def eval_files(self, split: str | None = None) -> list[Path]:
-        """Files to evaluate on: ``all`` (train + val), ``train`` or ``val``; None: the data's default."""
-        self.setup()
-        choices = {"all": sorted(self.train_files + self.val_files), "train": self.train_files, "val": self.val_files}
-        split = split or self.default_eval_split
-        if split not in choices:
-            raise ValueError(f"split must be one of {', '.join(choices)}; got {split!r}")
-        return choices[split]
-
+    root: Path | None = None  # split.json lists paths relative to it
     source = "the dataset"  # where the files come from, for messages
 
-    def setup(self, stage: str | None = None) -> None:
-        if not self.train_files:
-            self.train_files, self.val_files = self._checked(*self.list_files())
-            log.info("data: %d train / %d val images", len(self.train_files), len(self.val_files))
+    def list_files(self) -> Split:
+        raise NotImplementedError
 
-    def _checked(self, train: list[Path], val: list[Path]) -> tuple[list[Path], list[Path]]:
-        """Both lists without the files ``scan_images`` rejects; reported, and fatal if none is left."""
-        result = scan_images(train + val, workers=self.num_workers, **self.limits)
+    @property
+    def train_files(self) -> list[Path]:
+        return self.split.train if self.split else []
+
+    @property
+    def val_files(self) -> list[Path]:
+        return self.split.val if self.split else []
+
+    @property
+    def test_files(self) -> list[Path]:
+        return self.split.test if self.split else []
+
+    def eval_files(self, split: str = "test") -> list[Path]:
+        """The files of one split (``train``, ``val``, ``test``) or of ``all``, after the data check."""
+        self.setup()
+        return self.split.files(split)
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.split is None:
+            self.split = self._checked(self.list_files())
+            counts = " / ".join(f"{len(self.split.files(s))} {s}" for s in ("train", "val", "test"))
+            log.info("data: %s images (split: %s)", counts, self.split.rule.get("kind"))
+
+    def split_record(self) -> dict:
+        """What ``RUN/split.json`` holds: each split's paths relative to the data root, and the rule."""
+        self.setup()
+        return self.split.record(self.root)
+
+    def split_meta(self) -> dict:
+        """The split as a checkpoint carries it: the rule, the counts, and fingerprints of the files it
+        trained and selected on (so evaluate can refuse to score them)."""
+        self.setup()
+        return {
+            "rule": self.split.rule,
+            "root": str(self.root) if self.root is not None else None,
+            "counts": {s: len(self.split.files(s)) for s in ("train", "val", "test")},
+            "train_keys": file_keys(self.train_files),
+            "val_keys": file_keys(self.val_files),
+        }
+
+    def _checked(self, split: Split) -> Split:
+        """The split without the files ``scan_images`` rejects; reported, and fatal if no train file is left."""
+        result = scan_images(split.files("all"), workers=self.num_workers, **self.limits)
         if not result.skipped:
-            return train, val
+            return split
         report = write_report(result.skipped, self.report_dir) if rank_zero_only.rank == 0 else None
         where = f"; full list: {report}" if report else ""
-        usable = set(result.usable)
-        train, val = [f for f in train if f in usable], [f for f in val if f in usable]
-        if not train:
+        split = split.keep(set(result.usable))
+        if not split.train:
             raise FileNotFoundError(f"no usable training image in {self.source}: {result.summary()}{where}")
         log.warning("data: %s%s", result.summary(), where)
-        return train, val
+        return split
 
     def _loader(self, dataset: ImageFileDataset, sampler: ResumableSampler, train: bool) -> DataLoader:
         return DataLoader(
@@ -132,39 +157,55 @@ class ColorizationDataModule(pl.LightningDataModule):
     def load_state_dict(self, state: dict) -> None:
         self._resume = dict(state) if state else None
 
-    def val_dataloader(self) -> DataLoader:
+    def _eval_loader(self, files: list[Path]) -> DataLoader:
         transform = val_transform(self.image_size)
-        dataset = ImageFileDataset(self.val_files, transform, 1, self.image_size, self.limits["max_pixels"], True)
+        dataset = ImageFileDataset(files, transform, 1, self.image_size, self.limits["max_pixels"], True)
         return self._loader(dataset, ResumableSampler(len(dataset), shuffle=False, even=False), train=False)
 
+    def val_dataloader(self) -> DataLoader:
+        return self._eval_loader(self.val_files)
+
     def test_dataloader(self) -> DataLoader:
-        return self.val_dataloader()
+        return self._eval_loader(self.test_files)
 
 
 class FolderDataModule(ColorizationDataModule):
-    """Every image below ``root`` (recursive), split by a stable hash of the relative path."""
+    """Every image below ``root`` (recursive), split by ``split_file``, by ``root/train|val|test``
+    subfolders, or by a stable hash of the relative path (see ``colorgan.data.split``)."""
 
-    def __init__(self, root: str, val_fraction: float = 0.05, split_seed: int = 0, **kwargs):
+    def __init__(
+        self,
+        root: str,
+        val_fraction: float = 0.05,
+        test_fraction: float = 0.05,
+        split_seed: int = 0,
+        split_file: str | None = None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         if root is None:
             raise ValueError("data=folder needs data.root=/path/to/photos")
-        self.root = Path(root).expanduser()
+        self.root = Path(root).expanduser().absolute()
         self.source = str(self.root)
         self.val_fraction = val_fraction
+        self.test_fraction = test_fraction
         self.split_seed = split_seed
+        self.split_file = split_file
 
-    def list_files(self) -> tuple[list[Path], list[Path]]:
-        files = find_images(self.root)
-        return split_files(files, self.root, self.val_fraction, self.split_seed)
+    def list_files(self) -> Split:
+        if self.split_file:
+            return file_split(self.root, self.split_file)
+        fractions = (self.val_fraction, self.test_fraction, self.split_seed)
+        return layout_split(self.root, find_images, *fractions) or hash_split(
+            find_images(self.root), self.root, *fractions
+        )
 
 
 class SampleDataModule(ColorizationDataModule):
-    """The real colour photographs bundled with scikit-image: no download, a fixed split.
+    """The real colour photographs bundled with scikit-image: no download, a fixed split
+    (5 train, 1 val for checkpoint selection, 1 held-out test photo)."""
 
-    Evaluation defaults to the val photos: the ones a model trained here never saw.
-    """
-
-    default_eval_split = "val"
-
-    def list_files(self) -> tuple[list[Path], list[Path]]:
-        return sample_photos()
+    def list_files(self) -> Split:
+        train, val, test = sample_photos()
+        self.root = train[0].parent
+        return Split(train, val, test, rule={"kind": "fixed", "source": "scikit-image sample photos"})

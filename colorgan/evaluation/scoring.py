@@ -1,13 +1,15 @@
-"""Measuring colorizers on one set of images: the full metric suite, the gray baseline, one grid.
+"""Measuring colorizers on one set of images: every metric per image, the gray baseline, one grid.
 
 Shared by ``colorgan.evaluate`` (one checkpoint) and ``colorgan.compare`` (several): every model
-sees the same images, converted the same way, scored by the same functions.
+sees the same images, converted the same way, run at its own working size, scored by the same
+functions. Per-image values are kept, for per_image.csv and for bootstrap intervals.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import hydra
 import numpy as np
@@ -23,6 +25,7 @@ from colorgan.data.transforms import val_transform
 from colorgan.evaluation.grids import image_grid
 from colorgan.evaluation.metrics import colorization_metrics
 from colorgan.evaluation.perceptual import compute_or_reason, perceptual_metrics
+from colorgan.inference import predict_ab
 from colorgan.models.base import ColorizationModule
 
 GRAY = "gray (ab=0)"
@@ -30,59 +33,83 @@ GRAY = "gray (ab=0)"
 
 @dataclass
 class Evaluation:
-    """Mean metrics per model (the gray baseline first), why some metrics are missing, the grid."""
+    """Per-image metrics per model (the gray baseline first), set-level metrics (FID), the grid."""
 
-    results: dict[str, dict[str, float]]
+    per_image: dict[str, dict[str, Tensor]]  # model -> metric -> (N,) float64
+    paths: list[str]
+    set_metrics: dict[str, dict[str, float]]  # model -> metric (no per-image value: FID)
     skipped: dict[str, str]
-    n_images: int
     grid: np.ndarray
     grid_columns: list[str] = field(default_factory=list)
 
+    @property
+    def n_images(self) -> int:
+        return len(self.paths)
 
-def eval_loader(cfg: DictConfig) -> DataLoader:
-    """The evaluation images of ``cfg.data`` (``cfg.split``), resized and center-cropped to ``data.image_size``."""
-    datamodule = hydra.utils.instantiate(cfg.data)
-    files = datamodule.eval_files(cfg.get("split"))
+
+def eval_files(cfg: DictConfig) -> list[Path]:
+    """The files ``cfg.split`` of ``cfg.data`` names (after the data check)."""
+    return hydra.utils.instantiate(cfg.data).eval_files(cfg.get("split") or "test")
+
+
+def eval_loader(cfg: DictConfig, files: list[Path]) -> DataLoader:
+    """``files`` resized (short side) and center-cropped to ``data.image_size``, in order."""
     dataset = ImageFileDataset(files, val_transform(cfg.data.image_size))
     return DataLoader(dataset, batch_size=cfg.data.batch_size, num_workers=cfg.data.num_workers, shuffle=False)
 
 
+def _per_image(metric) -> Tensor | None:
+    """Per-image values a torchmetrics metric kept (LPIPS keeps them), or None (FID keeps sums)."""
+    scores = getattr(metric, "all_scores", None)
+    return torch.cat([s.reshape(-1) for s in scores]).double().cpu() if scores else None
+
+
 @torch.no_grad()
 def evaluate_colorizers(
-    models: dict[str, ColorizationModule], loader: DataLoader, device: torch.device, cfg: DictConfig
+    models: dict[str, ColorizationModule],
+    loader: DataLoader,
+    device: torch.device,
+    cfg: DictConfig,
+    grid_models: list[str] | None = None,
 ) -> Evaluation:
-    """Score each model and the gray baseline on every image of ``loader``."""
+    """Score each model and the gray baseline on every image of ``loader``; the grid shows ``grid_models``
+    (default: all) between the gray baseline and the truth."""
     perceptual, skipped = perceptual_metrics(cfg.fid, cfg.get("fid_weights"), cfg.lpips, cfg.lpips_net)
     names = [GRAY, *models]
-    sums: dict[str, dict[str, float]] = {n: defaultdict(float) for n in names}
+    values: dict[str, dict[str, list[Tensor]]] = {n: defaultdict(list) for n in names}
     extra = {n: {k: (make().to(device), update) for k, (make, update) in perceptual.items()} for n in names}
     columns: dict[str, list[Tensor]] = defaultdict(list)
-    n_images = 0
+    paths: list[str] = []
     for batch in tqdm(loader, desc="evaluating", unit="batch", disable=len(loader) < 2):
         rgb_u8 = batch["rgb"].to(device)
         truth = rgb_u8.float() / 255.0  # (B, 3, H, W)
         L, _ = rgb_to_L_ab(rgb_u8)
-        predictions = {GRAY: gray_rgb(L)} | {n: m.to_rgb(L, m(L)) for n, m in models.items()}
+        predictions = {GRAY: gray_rgb(L)} | {n: m.to_rgb(L, predict_ab(m, L)) for n, m in models.items()}
         for name, rgb_hat in predictions.items():
-            for key, values in colorization_metrics(rgb_hat, truth).items():
-                sums[name][key] += values.double().sum().item()
+            for key, per_image in colorization_metrics(rgb_hat, truth).items():
+                values[name][key].append(per_image.double().cpu())
             for metric, update in extra[name].values():
                 update(metric, rgb_hat, truth)
-        if n_images < cfg.max_grid_images:
-            take = cfg.max_grid_images - n_images
+        if len(paths) < cfg.max_grid_images:
+            take = cfg.max_grid_images - len(paths)
             for name, rgb_hat in (predictions | {"truth": truth}).items():
                 columns[name].append(rgb_hat[:take].cpu())
-        n_images += L.shape[0]
-    if n_images == 0:
+        paths += list(batch["path"])
+    if not paths:
         raise ValueError("no images to evaluate")
-    results = {n: {k: v / n_images for k, v in sums[n].items()} for n in names}
+    per_image = {n: {k: torch.cat(v) for k, v in values[n].items()} for n in names}
+    set_metrics: dict[str, dict[str, float]] = {n: {} for n in names}
     for name in names:
         for key, (metric, _) in extra[name].items():
+            series = _per_image(metric)
+            if series is not None:
+                per_image[name][key] = series
+                continue
             value, reason = compute_or_reason(metric)
             if value is None:
                 skipped[key] = reason
             else:
-                results[name][key] = value
-    order = [*names, "truth"]
+                set_metrics[name][key] = value
+    order = [GRAY, *(grid_models or models), "truth"]
     grid = image_grid([torch.cat(columns[n]) for n in order])
-    return Evaluation(results, skipped, n_images, grid, order)
+    return Evaluation(per_image, paths, set_metrics, skipped, grid, order)

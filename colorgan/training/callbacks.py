@@ -8,6 +8,7 @@ from pathlib import Path
 import pytorch_lightning as pl
 import torch
 from PIL import Image
+from pytorch_lightning.callbacks import Timer
 from pytorch_lightning.loggers import TensorBoardLogger, WandbLogger
 from torch import Tensor
 
@@ -62,3 +63,40 @@ class ImageGridLogger(pl.Callback):
             except Exception as err:  # noqa: BLE001 - a tracker's failure must not stop training; the PNG is saved
                 log.warning("could not log the samples grid to %s: %s", type(logger).__name__, err)
         self._columns = []
+
+
+class FinalValidation(pl.Callback):
+    """Every run ends measured: when training is about to stop (``max_steps``, ``max_time``, the last
+    epoch, an early stop) and the last validation is older than the final weights, one more validation
+    runs on them, inside ``fit``, so the best checkpoint, ``last.ckpt``, the samples grid and the
+    returned metric all exist (a sweep point stopped by a short budget is still scored).
+
+    Lightning validates when a stop is requested, but only in epochs that ``check_val_every_n_epoch``
+    selects; this callback requests the stop itself and lifts that filter for the final step.
+    """
+
+    def __init__(self):
+        self._validated_at = -1
+
+    def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if not trainer.sanity_checking:
+            self._validated_at = trainer.global_step
+
+    def _stopping(self, trainer: pl.Trainer) -> bool:
+        if trainer.should_stop or 0 <= trainer.max_steps <= trainer.global_step:
+            return True
+        last_epoch = trainer.max_epochs is not None and trainer.current_epoch + 1 >= trainer.max_epochs > 0
+        if last_epoch and trainer.fit_loop.epoch_loop.batch_progress.is_last_batch:
+            return True
+        timer = next((c for c in trainer.callbacks if isinstance(c, Timer)), None)
+        if timer is None or timer.time_remaining() is None:
+            return False
+        return trainer.strategy.broadcast(timer.time_remaining() <= 0)  # rank 0's clock, as Timer itself does
+
+    def on_train_batch_end(self, trainer: pl.Trainer, pl_module, outputs, batch, batch_idx: int) -> None:
+        if not trainer.enable_validation or trainer.fast_dev_run or self._validated_at == trainer.global_step:
+            return
+        if self._stopping(trainer):
+            trainer.should_stop = True  # Lightning validates on a requested stop...
+            trainer.check_val_every_n_epoch = None  # ...in any epoch; the run ends here, nothing else reads it
+            log.info("training stops at step %d: validating the final weights", trainer.global_step)

@@ -59,7 +59,7 @@ def run(args: argparse.Namespace, device: torch.device) -> tuple[dict[str, float
     dm.repeat = math.ceil(needed / len(dm.train_files))
     train = dm.train_dataloader()  # training's dataset, transform and collate; one pass, so not persistent
     ours = DataLoader(train.dataset, batch_size=args.batch, shuffle=True, num_workers=args.workers, drop_last=True)
-    classic_set = ClassicLabDataset(dm.train_files * dm.repeat, args.size)
+    classic_set = ClassicLabDataset(list(dm.train_files) * dm.repeat, args.size)
     classic = DataLoader(classic_set, batch_size=args.batch, shuffle=True, num_workers=args.workers, drop_last=True)
     rows = {
         "colorgan (draft decode, uint8, batched Lab on device)": measure(

@@ -4,6 +4,7 @@
     python -m colorgan.benchmark train --model pix2pix --size 256 --batch 4 --steps 10 [--precision P]
         [--channels-last | --no-channels-last] [--compile]
     python -m colorgan.benchmark infer --model gan --size 256 --batch 4 --photo-size 4000x3000
+    python -m colorgan.benchmark index --images DIR --workers 2
 
 Each prints a table for people and, as its last line, one JSON object with ``images_per_s`` (and the
 settings). Baselines run in the same process on the same inputs, so the ratios are what to quote.
@@ -13,13 +14,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import sys
 
 import torch
 
-from colorgan.benchmarks import data_path, infer_path, train_step
+from colorgan.benchmarks import data_path, index_build, infer_path, train_step
 from colorgan.inference import resolve_device
+from colorgan.training.machine import cpu_description
 
 
 def report(title: str, rows: dict[str, float], settings: dict) -> dict:
@@ -34,8 +35,10 @@ def report(title: str, rows: dict[str, float], settings: dict) -> dict:
 
 
 def machine() -> dict:
-    device = torch.cuda.get_device_name() if torch.cuda.is_available() else platform.processor() or platform.machine()
-    return {"device": device, "torch": torch.__version__, "threads": torch.get_num_threads()}
+    """What the figures were measured on: the GPU, or the CPU model with its notable flags."""
+    cpu = cpu_description()
+    device = torch.cuda.get_device_name() if torch.cuda.is_available() else cpu["cpu"]
+    return {"device": device, "cpu_flags": cpu["flags"], "torch": cpu["torch"], "threads": cpu["threads"]}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -59,6 +62,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     for p in (data, train, infer):
         p.add_argument("--size", type=int, default=256, help="training / working image size")
         p.add_argument("--batch", type=int, default=4)
+    index = sub.add_parser("index", help="the dataset index of a folder: a first run (cold) and a second (warm)")
+    index.add_argument("--images", required=True, help="a folder of photos")
+    index.add_argument("--workers", type=int, default=2, help="processes checking files (data.num_workers)")
+    for p in (data, train, infer, index):
         p.add_argument("--device", default="auto")
     return parser.parse_args(argv)
 
@@ -66,13 +73,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     device = resolve_device(args.device)
-    settings = {"command": args.command, "size": args.size, "batch": args.batch, **machine()}
-    if args.command == "data":
-        rows, extra = data_path.run(args, device)
-    elif args.command == "train":
-        rows, extra = train_step.run(args, device)
-    else:
-        rows, extra = infer_path.run(args, device)
+    sizes = {"size": args.size, "batch": args.batch} if args.command != "index" else {}
+    settings = {"command": args.command, **sizes, **machine()}
+    run = {"data": data_path.run, "train": train_step.run, "infer": infer_path.run, "index": index_build.run}
+    rows, extra = run[args.command](args, device)
     record = report(f"benchmark {args.command}", rows, {**settings, **extra})
     print(json.dumps(record))
     return 0

@@ -125,14 +125,16 @@ class ColorizationDataModule(pl.LightningDataModule):
         result = scan_images(split.files("all"), workers=self.num_workers, **self.limits)
         return self._without(split, result)
 
-    def _without(self, split: Split, result: ScanResult) -> Split:
-        """``split`` without ``result.skipped``; reported, and fatal if no train file is left."""
+    def _without(self, split: Split, result: ScanResult, present: bool = True) -> Split:
+        """``split`` without ``result.skipped`` (``present=False``: they were left out already);
+        reported, and fatal if no train file is left."""
         if not result.skipped:
             return split
         report = write_report(result.skipped, self.report_dir) if rank_zero_only.rank == 0 else None
         where = f"; full list: {report}" if report else ""
-        skipped = {f for f, _ in result.skipped}
-        split = Split(*([f for f in split.files(s) if f not in skipped] for s in SPLITS), rule=split.rule)
+        if present:
+            skipped = {f for f, _ in result.skipped}
+            split = Split(*([f for f in split.files(s) if f not in skipped] for s in SPLITS), rule=split.rule)
         if not split.train:
             raise FileNotFoundError(f"no usable training image in {self.source}: {result.summary()}{where}")
         log.warning("data: %s%s", result.summary(), where)
@@ -224,14 +226,14 @@ class FolderDataModule(ColorizationDataModule):
         if self.split_file:
             return file_split(self.root, self.split_file)
         fractions = (self.val_fraction, self.test_fraction, self.split_seed)
-        files = self.data_index().files
-        return layout_split(self.root, files.below, *fractions) or hash_split(files, self.root, *fractions)
+        usable = self.data_index().usable  # the split is drawn from the files the data check kept
+        return layout_split(self.root, usable.below, *fractions) or hash_split(usable, self.root, *fractions)
 
     def _checked(self, split: Split) -> Split:
         """The index's verdicts; with a split_file, files it names outside root are checked now."""
         index = self.data_index()
         if split.rule.get("kind") != "file":
-            return self._without(split, ScanResult(index.usable, index.skipped))
+            return self._without(split, ScanResult(index.usable, index.skipped), present=False)
         listed, indexed = split.files("all"), set(index.files)
         result = scan_images([f for f in listed if f not in indexed], self.num_workers, **self.limits)
         named = set(listed)

@@ -1,6 +1,6 @@
 """Throughput of colorgan's data path, training step and colorize path, against classic baselines.
 
-    python -m colorgan.benchmark data  --images DIR --size 256 --batch 16 --workers 2
+    python -m colorgan.benchmark data  --images DIR --size 256 --batch 16 --workers 2 [--source streaming]
     python -m colorgan.benchmark train --model pix2pix --size 256 --batch 4 --steps 10 [--precision P]
         [--channels-last | --no-channels-last] [--compile]
     python -m colorgan.benchmark infer --model gan --size 256 --batch 4 --photo-size 4000x3000
@@ -48,6 +48,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     data.add_argument("--images", required=True, help="a folder of photos (JPEGs show the draft-mode gain)")
     data.add_argument("--workers", type=int, default=2)
     data.add_argument("--batches", type=int, default=10)
+    data.add_argument("--source", default="folder", choices=["folder", "streaming"],
+                      help="streaming: also prepare the photos with litdata and stream them")  # fmt: skip
+    data.add_argument("--index-cache", default="auto", help="data.index_cache for the folder path: auto, none, DIR")
     train = sub.add_parser("train", help="the LightningModule's training step vs a plain fp32 eager loop")
     train.add_argument("--model", default="gan", choices=["gan", "pix2pix", "mse_cnn", "fusion"])
     train.add_argument("--steps", type=int, default=10)

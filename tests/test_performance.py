@@ -69,14 +69,15 @@ def last_json(capsys) -> dict:
     return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
 
 
-def test_benchmark_data_measures_both_paths(tmp_path, big_jpeg, capsys):
+def test_benchmark_data_measures_streaming_folder_and_classic_in_one_run(tmp_path, big_jpeg, capsys):
     for i in range(3):
         Image.open(big_jpeg).save(tmp_path / f"p{i}.jpg")
-    benchmark_main(
-        ["data", "--images", str(tmp_path), "--size", "64", "--batch", "2", "--workers", "0", "--batches", "2"]
-    )
-    record = last_json(capsys)
+    benchmark_main(["data", "--images", str(tmp_path), "--size", "64", "--batch", "2", "--workers", "0",
+                    "--batches", "2", "--source", "streaming", "--index-cache", "none"])  # fmt: skip
+    output = capsys.readouterr().out
+    record = json.loads(output.strip().splitlines()[-1])
     assert record["images_per_s"] > 0 and record["baseline_images_per_s"] > 0 and record["command"] == "data"
+    assert "colorgan streaming" in output and "colorgan folder" in output and record["files"] == 4
 
 
 def test_benchmark_train_defaults_to_trainings_choice_and_measures_every_setting(capsys):

@@ -213,8 +213,7 @@ class FolderDataModule(ColorizationDataModule):
         self.index: DatasetIndex | None = None
 
     def data_index(self) -> DatasetIndex:
-        """Every image below root and its data-check verdict, built once (colorgan.data.index); DDP
-        ranks other than 0 load rank 0's instead of scanning the folder too."""
+        """Every image below root with its data-check verdict (colorgan.data.index); ranks > 0 load rank 0's."""
         if self.index is None:
             if rank_zero_only.rank > 0 and self.index_cache is not None:
                 self.index = wait_for_index(self.root, self.limits, self.index_cache)
@@ -237,9 +236,8 @@ class FolderDataModule(ColorizationDataModule):
         listed, indexed = split.files("all"), set(index.files)
         result = scan_images([f for f in listed if f not in indexed], self.num_workers, **self.limits)
         named = set(listed)
-        skipped = [(f, r) for f, r in index.skipped if f in named] + result.skipped
-        bad = {f for f, _ in skipped}
-        return self._without(split, ScanResult([f for f in listed if f not in bad], skipped))
+        bad = dict([(f, r) for f, r in index.skipped if f in named] + result.skipped)
+        return self._without(split, ScanResult([f for f in listed if f not in bad], list(bad.items())))
 
 
 class SampleDataModule(ColorizationDataModule):

@@ -134,6 +134,8 @@ def _reuse(old: DatasetIndex | None, relpaths: list[str], size: np.ndarray, mtim
 
 def build_index(root: Path, limits: dict, workers: int = 0, cache: str | Path | None = AUTO) -> DatasetIndex:
     """List ``root``, reuse the cached verdicts of unchanged files, check the others, save, return."""
+    if not root.is_dir():
+        raise FileNotFoundError(f"image folder does not exist or is not a folder: {root}")
     start = time.monotonic()
     path = index_path(root, limits, cache)
     old = load_index(path, root) if path is not None else None

@@ -24,7 +24,7 @@ def options(group: str) -> list[str]:
 
 def test_the_groups_offer_the_documented_options():
     assert options("model") == sorted(MODELS)
-    assert options("data") == ["folder", "samples"]
+    assert options("data") == ["folder", "samples", "streaming"]
     assert options("trainer") == ["cpu", "ddp", "default", "gpu"]
     assert options("logger") == ["csv", "none", "tensorboard", "wandb"]
 

@@ -1,10 +1,11 @@
 """Throughput of colorgan's data path, training step and colorize path, against classic baselines.
 
-    python -m colorgan.benchmark data  --images DIR --size 256 --batch 16 --workers 2
+    python -m colorgan.benchmark data  --images DIR --size 256 --batch 16 --workers 2 [--source streaming]
     python -m colorgan.benchmark train --model pix2pix --size 256 --batch 4 --steps 10 [--precision P]
     python -m colorgan.benchmark train --model zhang16 --size 176 --batch 8 --steps 5     # the paper's crop
-        [--channels-last] [--compile]
+        [--channels-last | --no-channels-last] [--compile]
     python -m colorgan.benchmark infer --model gan --size 256 --batch 4 --photo-size 4000x3000
+    python -m colorgan.benchmark index --images DIR --workers 2
 
 Each prints a table for people and, as its last line, one JSON object with ``images_per_s`` (and the
 settings). Baselines run in the same process on the same inputs, so the ratios are what to quote.
@@ -14,13 +15,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import sys
 
 import torch
 
-from colorgan.benchmarks import data_path, infer_path, train_step
+from colorgan.benchmarks import data_path, index_build, infer_path, train_step
 from colorgan.inference import resolve_device
+from colorgan.training.machine import cpu_description
 
 
 def report(title: str, rows: dict[str, float], settings: dict) -> dict:
@@ -35,8 +36,10 @@ def report(title: str, rows: dict[str, float], settings: dict) -> dict:
 
 
 def machine() -> dict:
-    device = torch.cuda.get_device_name() if torch.cuda.is_available() else platform.processor() or platform.machine()
-    return {"device": device, "torch": torch.__version__, "threads": torch.get_num_threads()}
+    """What the figures were measured on: the GPU, or the CPU model with its notable flags."""
+    cpu = cpu_description()
+    device = torch.cuda.get_device_name() if torch.cuda.is_available() else cpu["cpu"]
+    return {"device": device, "cpu_flags": cpu["flags"], "torch": cpu["torch"], "threads": cpu["threads"]}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -46,11 +49,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     data.add_argument("--images", required=True, help="a folder of photos (JPEGs show the draft-mode gain)")
     data.add_argument("--workers", type=int, default=2)
     data.add_argument("--batches", type=int, default=10)
+    data.add_argument("--source", default="folder", choices=["folder", "streaming"],
+                      help="streaming: also prepare the photos with litdata and stream them")  # fmt: skip
+    data.add_argument("--index-cache", default="auto", help="data.index_cache for the folder path: auto, none, DIR")
     train = sub.add_parser("train", help="the LightningModule's training step vs a plain fp32 eager loop")
     train.add_argument("--model", default="gan", choices=["gan", "pix2pix", "mse_cnn", "fusion", "zhang16"])
     train.add_argument("--steps", type=int, default=10)
-    train.add_argument("--precision", default=None, help="default: the recommended one for the device")
-    train.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None)
+    train.add_argument("--precision", default=None, help="default: auto, as training chooses it (then every "
+                       "explicit precision and layout is measured too)")  # fmt: skip
+    train.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None,
+                       help="default: as trainer.precision=auto chooses it")  # fmt: skip
     train.add_argument("--compile", action="store_true", help="torch.compile the nets (compiled during warmup)")
     infer = sub.add_parser("infer", help="the colorize path on large photos")
     infer.add_argument("--model", default="gan", choices=["gan", "pix2pix", "mse_cnn", "fusion", "zhang16"])
@@ -58,6 +66,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     for p in (data, train, infer):
         p.add_argument("--size", type=int, default=256, help="training / working image size")
         p.add_argument("--batch", type=int, default=4)
+    index = sub.add_parser("index", help="the dataset index of a folder: a first run (cold) and a second (warm)")
+    index.add_argument("--images", required=True, help="a folder of photos")
+    index.add_argument("--workers", type=int, default=2, help="processes checking files (data.num_workers)")
+    for p in (data, train, infer, index):
         p.add_argument("--device", default="auto")
     return parser.parse_args(argv)
 
@@ -65,13 +77,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     device = resolve_device(args.device)
-    settings = {"command": args.command, "size": args.size, "batch": args.batch, **machine()}
-    if args.command == "data":
-        rows, extra = data_path.run(args, device)
-    elif args.command == "train":
-        rows, extra = train_step.run(args, device)
-    else:
-        rows, extra = infer_path.run(args, device)
+    sizes = {"size": args.size, "batch": args.batch} if args.command != "index" else {}
+    settings = {"command": args.command, **sizes, **machine()}
+    run = {"data": data_path.run, "train": train_step.run, "infer": infer_path.run, "index": index_build.run}
+    rows, extra = run[args.command](args, device)
     record = report(f"benchmark {args.command}", rows, {**settings, **extra})
     print(json.dumps(record))
     return 0

@@ -8,10 +8,6 @@ from typing import TypeVar
 
 from omegaconf import DictConfig, OmegaConf
 
-from colorgan.errors import ConfigError
-from colorgan.models.divergence import DivergenceError
-from colorgan.training.checkpoint import CheckpointError
-
 T = TypeVar("T")
 
 
@@ -24,8 +20,18 @@ def config_dir() -> str:
     return str(packaged if (packaged / "train.yaml").is_file() else package.parent / "conf")
 
 
-# the message names the culprit (and, for a diverged run, what was kept and what to try)
-USER_ERRORS = (CheckpointError, FileNotFoundError, ConfigError, DivergenceError)
+class ConfigError(ValueError):
+    """Settings that cannot work together; the message says which and what to do instead."""
+
+
+def user_errors() -> tuple[type[Exception], ...]:
+    """The errors whose message names the culprit (and, for a diverged run, what was kept and what to
+    try). Imported here, not at the top: models raise ConfigError, and the checkpoint loader's allow-list
+    imports the models."""
+    from colorgan.models.divergence import DivergenceError
+    from colorgan.training.checkpoint import CheckpointError
+
+    return (CheckpointError, FileNotFoundError, ConfigError, DivergenceError)
 
 
 def run_task(task: Callable[[DictConfig], T], cfg: DictConfig) -> T:
@@ -36,5 +42,5 @@ def run_task(task: Callable[[DictConfig], T], cfg: DictConfig) -> T:
         raise SystemExit(f"error: missing required setting(s): {', '.join(missing)} (add {missing[0]}=...)")
     try:
         return task(cfg)
-    except USER_ERRORS as err:
+    except user_errors() as err:
         raise SystemExit(f"error: {err}") from err

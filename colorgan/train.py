@@ -25,6 +25,7 @@ from pytorch_lightning.utilities.exceptions import SIGTERMException
 from colorgan.cli import ConfigError, config_dir, run_task
 from colorgan.models.build import build_model
 from colorgan.models.divergence import DivergenceError
+from colorgan.training.auto_precision import AUTO, PLACEHOLDER, precision_callbacks
 from colorgan.training.loggers import ResilientWandbLogger, build_loggers
 from colorgan.training.precision import check_precision
 from colorgan.training.resume import check_resumable, find_resume_checkpoint
@@ -81,6 +82,8 @@ def build_trainer(cfg: DictConfig, callbacks: list[pl.Callback], loggers: list[L
     extra = {}
     if cfg.trainer.get("sync_batchnorm") == "auto":
         extra["sync_batchnorm"] = _uses_gpu(cfg.trainer)
+    if cfg.trainer.get("precision") == AUTO:  # AutoPrecision installs the chosen plugin at setup
+        extra["precision"] = PLACEHOLDER
     return hydra.utils.instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False, **extra)
 
 
@@ -101,7 +104,7 @@ def train(cfg: DictConfig) -> float | None:
     if cfg.get("seed") is not None:
         pl.seed_everything(cfg.seed, workers=True)
     check_multirun_launch(cfg.trainer)  # before any work
-    check_precision(cfg.trainer.get("precision", "32-true"))
+    check_precision(cfg.trainer.get("precision", AUTO))
     datamodule = hydra.utils.instantiate(cfg.data)
     model = build_model(cfg.model, cfg.get("divergence"))
     model.meta["working_size"] = int(cfg.data.image_size)
@@ -117,6 +120,8 @@ def train(cfg: DictConfig) -> float | None:
     if ckpt_path is not None:  # a wrong checkpoint is refused before any other work
         check_resumable(ckpt_path, model, model.model_config)
     callbacks = build_callbacks(cfg.get("callbacks"))
+    precision = str(cfg.trainer.get("precision", AUTO))
+    callbacks += precision_callbacks(precision, model, _uses_gpu(cfg.trainer), cfg.data.image_size, cfg.data.batch_size)
     if cfg.selection_metric == FID_KEY:
         callbacks.append(ValidationFID(fid_factory(cfg.get("fid_weights"))))
     loggers = build_loggers(cfg.get("logger"))

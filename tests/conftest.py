@@ -18,8 +18,9 @@ from omegaconf import DictConfig
 # No network in tests: timm must not try the hub, W&B must not try to log in.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("WANDB_MODE", "disabled")
-# Caches (zhang16's ab prior) go to a folder of this test session, not the user's ~/.cache.
-os.environ.setdefault("COLORGAN_CACHE_DIR", tempfile.mkdtemp(prefix="colorgan-test-cache-"))
+# Caches (the precision probe, the dataset index, zhang16's ab prior): never the user's own (inherited by
+# subprocesses).
+os.environ["COLORGAN_CACHE_DIR"] = tempfile.mkdtemp(prefix="colorgan-test-cache-")
 
 ROOT = Path(__file__).resolve().parents[1]
 CONF_DIR = ROOT / "conf"
@@ -33,6 +34,7 @@ FAST = [
     "data.num_workers=0",
     "data.repeat=1",
     "logger=none",
+    "trainer.precision=32-true",  # trainer.precision=auto (the probe) has its own tests: test_precision.py
 ]
 FAST_MODEL = {
     "gan": ["model.pretrain_epochs=0"],

@@ -71,7 +71,7 @@ def test_every_kind_of_bad_file_is_skipped_counted_and_listed(messy_folder, tmp_
     dm = FolderDataModule(root=str(root), image_size=64, batch_size=2, num_workers=0, report_dir=str(tmp_path))
     with caplog.at_level(logging.WARNING):
         dm.setup("fit")
-    assert sorted(p.stem for p in dm.train_files + dm.val_files) == sorted(GOOD)
+    assert sorted(p.stem for p in dm.train_files + dm.val_files + dm.test_files) == sorted(GOOD)
     summary = [r.message for r in caplog.records if "files skipped" in r.message]
     assert len(summary) == 1 and summary[0].startswith("data: 8 of 12 files skipped (")
     assert "2 grayscale" in summary[0] and str(tmp_path / REPORT_NAME) in summary[0]

@@ -12,7 +12,7 @@ from colorgan.models.build import build_model
 from colorgan.models.classification_module import ClassificationColorizer
 from colorgan.models.gan_module import GANColorizer
 from colorgan.models.regression_module import RegressionColorizer
-from colorgan.train import train
+from colorgan.train import build_trainer, train
 from colorgan.training.loggers import build_loggers
 from tests.conftest import CONF_DIR, FAST, FAST_MODEL, MODELS, compose_cfg
 
@@ -31,7 +31,7 @@ def options(group: str) -> list[str]:
 
 def test_the_groups_offer_the_documented_options():
     assert options("model") == sorted(MODELS)
-    assert options("data") == ["folder", "imagenet", "samples"]
+    assert options("data") == ["folder", "imagenet", "samples", "streaming"]
     assert options("protocol") == ["ctest10k", "val50k", "val5k"]
     assert options("trainer") == ["cpu", "ddp", "default", "gpu"]
     assert options("logger") == ["csv", "none", "tensorboard", "wandb"]
@@ -61,7 +61,7 @@ def test_folder_data_needs_a_root_and_names_it(tmp_path):
 @pytest.mark.parametrize("trainer", ["default", "cpu", "ddp"])
 def test_trainer_configs_instantiate_on_a_cpu(tmp_path, trainer):
     cfg = compose_cfg(tmp_path, [f"trainer={trainer}", "trainer.accelerator=cpu"])
-    built = hydra.utils.instantiate(cfg.trainer, logger=False)
+    built = build_trainer(cfg, [], [])  # as training builds it (precision=auto is set at setup)
     assert built.num_devices == (2 if trainer == "ddp" else 1)
 
 

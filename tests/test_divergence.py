@@ -12,6 +12,7 @@ import torch
 
 from colorgan.cli import run_task
 from colorgan.models.divergence import DivergenceError, DivergenceGuard
+from colorgan.models.gan_module import GANColorizer
 from colorgan.train import train
 from tests.conftest import FAST, compose_cfg
 
@@ -107,23 +108,75 @@ def test_the_regression_models_skip_a_poisoned_batch(tmp_path):
     assert all(t.isfinite().all() for t in ckpt["state_dict"].values() if t.is_floating_point())
 
 
-def fake_module():
-    strategy = SimpleNamespace(reduce_boolean_decision=lambda decision, all=True: decision)
-    return SimpleNamespace(trainer=SimpleNamespace(strategy=strategy), global_step=7, current_epoch=0)
+def fake_module(world_size: int = 1, other_ranks: list[float] | None = None):
+    """A module whose strategy sums a tensor over ``world_size`` ranks, the others adding ``other_ranks``."""
+
+    def reduce(tensor, reduce_op="sum"):
+        assert reduce_op == "sum"
+        return tensor + torch.tensor(other_ranks) if other_ranks else tensor
+
+    strategy = SimpleNamespace(reduce=reduce)
+    return SimpleNamespace(trainer=SimpleNamespace(strategy=strategy, world_size=world_size), global_step=7,
+                           current_epoch=0, stability_settings=GANColorizer.stability_settings)  # fmt: skip
 
 
 def test_a_collapsed_discriminator_is_named_after_the_patience_runs_out(caplog):
     module, tiny, healthy = fake_module(), torch.tensor(1e-4), torch.tensor(0.4)
     guard = DivergenceGuard(collapse_patience=3)
     for loss in (tiny, tiny, healthy, tiny, tiny):  # a healthy step resets the count
-        guard.watch_discriminator(loss, module, "vanilla")
+        guard.end_step(module, {"train/d_loss": loss}, loss)
     with pytest.raises(DivergenceError, match="discriminator has collapsed.*below 0.01 for 3 steps"):
-        guard.watch_discriminator(tiny, module, "vanilla")
+        guard.end_step(module, {"train/d_loss": tiny}, tiny)
 
     warn_only = DivergenceGuard(on_collapse="warn", collapse_patience=2)
     for _ in range(4):
-        warn_only.watch_discriminator(tiny, module, "vanilla")
+        warn_only.end_step(module, {}, tiny)
     assert sum("discriminator has collapsed" in r.message for r in caplog.records) == 1
+
+
+def test_the_step_end_check_agrees_across_ranks():
+    """One rank's NaN stops every rank, naming the loss; a collapse needs every rank's D loss low."""
+    guard, tiny = DivergenceGuard(collapse_patience=1), torch.tensor(1e-4)
+    other_rank_nan = fake_module(world_size=2, other_ranks=[0.0, 1.0, 0.0])  # rank 1: g_loss non-finite
+    with pytest.raises(DivergenceError, match="train/g_loss is .* at step 5"):
+        guard.end_step(other_rank_nan, {"train/d_loss": tiny, "train/g_loss": tiny}, tiny, step=5)
+    other_rank_healthy = fake_module(world_size=2, other_ranks=[0.0, 0.0, 0.0])  # rank 1's D loss is not low
+    guard.end_step(other_rank_healthy, {"train/d_loss": tiny, "train/g_loss": tiny}, tiny)  # no collapse
+
+
+def test_the_gan_step_syncs_with_the_host_once(photo_batch, monkeypatch):
+    """With on_nonfinite=stop the divergence guard reads the device once per GAN step (the batched
+    check), not once per loss: counted as the reads of tensor values (``tolist``, ``item``, ``bool``,
+    ``float``) while the module's training_step runs, less Adam's reads of its own step counters,
+    which live on the CPU and cost no device sync."""
+    from tests.test_gan_module import fit, make_gan
+
+    model, reads, counting = make_gan(), [], [False]
+
+    def adam_counter(t: torch.Tensor) -> bool:
+        return any(t is s.get("step") for opt in model.trainer.optimizers for s in opt.state.values())
+
+    for name in ("tolist", "item", "__bool__", "__float__"):
+        real = getattr(torch.Tensor, name)
+
+        def counted(self, *args, _real=real, _name=name, **kwargs):
+            if counting[0] and not adam_counter(self):
+                reads.append(_name)
+            return _real(self, *args, **kwargs)
+
+        monkeypatch.setattr(torch.Tensor, name, counted)
+    real_step = model.training_step
+
+    def counted_step(*args, **kwargs):
+        counting[0] = True
+        try:
+            return real_step(*args, **kwargs)
+        finally:
+            counting[0] = False
+
+    model.training_step = counted_step
+    fit(model, photo_batch, steps=2)
+    assert reads == ["tolist", "tolist"]  # one per step
 
 
 @pytest.mark.parametrize(("gan_mode", "stops"), [("vanilla", True), ("lsgan", True), ("hinge", False)])
@@ -131,16 +184,16 @@ def test_the_default_collapse_policy_depends_on_the_gan_loss(gan_mode, stops, ca
     """A hinge D loss is exactly 0 on every patch whose margin is met, a healthy state: warn, don't stop."""
     module, tiny = fake_module(), torch.tensor(0.0)
     guard = DivergenceGuard(collapse_patience=2)  # on_collapse defaults to auto, as in conf/train.yaml
-    guard.watch_discriminator(tiny, module, gan_mode)
+    guard.end_step(module, {}, tiny, gan_mode=gan_mode)
     if stops:
         with pytest.raises(DivergenceError, match="collapsed"):
-            guard.watch_discriminator(tiny, module, gan_mode)
+            guard.end_step(module, {}, tiny, gan_mode=gan_mode)
     else:
-        guard.watch_discriminator(tiny, module, gan_mode)
+        guard.end_step(module, {}, tiny, gan_mode=gan_mode)
         assert "discriminator has collapsed" in caplog.text
     with pytest.raises(DivergenceError):  # an explicit choice wins over the per-loss default
         strict = DivergenceGuard(on_collapse="stop", collapse_patience=1)
-        strict.watch_discriminator(tiny, module, gan_mode)
+        strict.end_step(module, {}, tiny, gan_mode=gan_mode)
 
 
 def test_the_train_config_uses_the_per_loss_default(tmp_path):

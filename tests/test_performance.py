@@ -8,7 +8,8 @@ import torch
 from PIL import Image
 
 from colorgan.benchmark import main as benchmark_main
-from colorgan.benchmarks.train_step import SameBatch, cpu_has_native_bf16
+from colorgan.benchmarks.models import benchmark_model
+from colorgan.benchmarks.train_step import SameBatch
 from colorgan.data.images import load_rgb
 from colorgan.train import train
 from colorgan.training.checkpoint import load_colorizer
@@ -68,21 +69,35 @@ def last_json(capsys) -> dict:
     return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
 
 
-def test_benchmark_data_measures_both_paths(tmp_path, big_jpeg, capsys):
+def test_benchmark_data_measures_streaming_folder_and_classic_in_one_run(tmp_path, big_jpeg, capsys):
     for i in range(3):
         Image.open(big_jpeg).save(tmp_path / f"p{i}.jpg")
-    benchmark_main(
-        ["data", "--images", str(tmp_path), "--size", "64", "--batch", "2", "--workers", "0", "--batches", "2"]
-    )
-    record = last_json(capsys)
+    benchmark_main(["data", "--images", str(tmp_path), "--size", "64", "--batch", "2", "--workers", "0",
+                    "--batches", "2", "--source", "streaming", "--index-cache", "none"])  # fmt: skip
+    output = capsys.readouterr().out
+    record = json.loads(output.strip().splitlines()[-1])
     assert record["images_per_s"] > 0 and record["baseline_images_per_s"] > 0 and record["command"] == "data"
+    assert "colorgan streaming" in output and "colorgan folder" in output and record["files"] == 4
 
 
-def test_benchmark_train_runs_the_modules_step_and_the_eager_loop(capsys):
+def test_benchmark_train_defaults_to_trainings_choice_and_measures_every_setting(capsys):
+    """The default row uses trainer.precision=auto's choice (the same cache training reads), every
+    explicit setting is measured beside it, and the step is set against the machine's matmul rate."""
+    from colorgan.training.precision_probe import cpu_precision
+
     benchmark_main(["train", "--model", "mse_cnn", "--size", "32", "--batch", "2", "--steps", "2"])
-    record = last_json(capsys)
-    expected = ("bf16-mixed", True) if cpu_has_native_bf16() else ("32-true", False)
-    assert record["images_per_s"] > 0 and (record["precision"], record["channels_last"]) == expected
+    output = capsys.readouterr().out
+    record = json.loads(output.strip().splitlines()[-1])
+    module = benchmark_model("mse_cnn", 32)
+    module.channels_last = None
+    choice = cpu_precision(module, 32, 2)  # what training would use: cached by the benchmark's own probe
+    assert choice.source == "cache" and (record["precision"], record["channels_last"]) == (
+        choice.precision, choice.channels_last)  # fmt: skip
+    for setting in ("32-true)", "32-true + channels_last)", "bf16-mixed", "bf16-mixed + channels_last"):
+        assert f"colorgan step ({setting}" in output
+    assert record["default_vs_fastest_explicit"] > 0 and record["images_per_s"] > 0
+    assert record["step_gflop"] > 0 and record["matmul_fp32_gflops"] > 0 and record["matmul_bf16_gflops"] > 0
+    assert 0 < record["machine_share"] and "of the faster matmul" in output
 
 
 def test_benchmark_infer_reports_speed_and_memory(capsys):

@@ -38,6 +38,7 @@ def train_command(run: Path, *extra: str) -> list[str]:
         "trainer.accelerator=cpu", "data.image_size=64", "data.batch_size=2", "data.num_workers=0",
         "data.repeat=4", "logger=csv", "model.pretrain_epochs=1", "model.generator.backbone=resnet10t",
         "model.discriminator.ndf=16", f"trainer.max_epochs={EPOCHS}", "trainer.enable_progress_bar=false",
+        "trainer.precision=32-true",
         "model.scheduler_g={_target_:colorgan.models.schedules.linear_decay,_partial_:true,"
         "constant_epochs:1,decay_epochs:3}",
         f"hydra.run.dir={run}", "ckpt_path=last", *extra,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import tempfile
+import time
 
 import numpy as np
 import skimage.color
@@ -15,6 +17,9 @@ from torchvision.transforms import v2
 from colorgan.benchmarks.timing import images_per_second
 from colorgan.color import AB_SCALE, L_SCALE, rgb_to_L_ab
 from colorgan.data import FolderDataModule
+from colorgan.data.prepared import prepare_dataset
+from colorgan.data.split import Split
+from colorgan.data.streaming import StreamingDataModule
 
 
 class ClassicLabDataset(Dataset):
@@ -51,22 +56,45 @@ def measure(loader: DataLoader, to_device, batches: int) -> float:
         live.clear()
 
 
+def streaming_loader(dm: FolderDataModule, args: argparse.Namespace, folder: str) -> DataLoader:
+    """The same files, repeated as the folder path repeats them, prepared in ``folder`` and streamed
+    by ``data=streaming``'s loader (litdata; original bytes, so the same draft-mode decode)."""
+    dm.split = Split(dm.train_files.select(np.tile(np.arange(len(dm.train_files)), dm.repeat)), [], [], dm.split.rule)
+    prepare_dataset(dm, folder, num_workers=max(1, args.workers))
+    streamed = StreamingDataModule(input_dir=folder, image_size=args.size, batch_size=args.batch,
+                                   num_workers=args.workers, shuffle_seed=0)  # fmt: skip
+    streamed.setup()
+    return streamed.train_dataloader()
+
+
 def run(args: argparse.Namespace, device: torch.device) -> tuple[dict[str, float], dict]:
+    index_cache = None if args.index_cache == "none" else args.index_cache
     dm = FolderDataModule(root=args.images, val_fraction=0.0, test_fraction=0.0, image_size=args.size,
-                          batch_size=args.batch, num_workers=args.workers)  # fmt: skip
+                          batch_size=args.batch, num_workers=args.workers, index_cache=index_cache)  # fmt: skip
+    start = time.perf_counter()
     dm.setup()
+    setup_s = time.perf_counter() - start
+    files = len(dm.train_files)
     needed = (args.batches + 2) * args.batch
     dm.repeat = math.ceil(needed / len(dm.train_files))
     train = dm.train_dataloader()  # training's dataset, transform and collate; one pass, so not persistent
     ours = DataLoader(train.dataset, batch_size=args.batch, shuffle=True, num_workers=args.workers, drop_last=True)
-    classic_set = ClassicLabDataset(dm.train_files * dm.repeat, args.size)
+    classic_set = ClassicLabDataset(list(dm.train_files) * dm.repeat, args.size)
     classic = DataLoader(classic_set, batch_size=args.batch, shuffle=True, num_workers=args.workers, drop_last=True)
-    rows = {
-        "colorgan (draft decode, uint8, batched Lab on device)": measure(
-            ours, lambda b: rgb_to_L_ab(b["rgb"].to(device, non_blocking=True)), args.batches
-        ),
-        "classic (pix2pix: full decode, resize, crop, skimage rgb2lab)": measure(
-            classic, lambda b: (b[0].to(device), b[1].to(device)), args.batches
-        ),
-    }
-    return rows, {"workers": args.workers, "files": len(dm.train_files), "device_used": str(device)}
+
+    def to_lab(b: dict):
+        return rgb_to_L_ab(b["rgb"].to(device, non_blocking=True))
+
+    rows = {}
+    with tempfile.TemporaryDirectory(prefix="colorgan-stream-") as folder:
+        if args.source == "streaming":
+            rows["colorgan streaming (litdata chunks, same decode)"] = measure(
+                streaming_loader(dm, args, folder), to_lab, args.batches
+            )
+        rows["colorgan folder (draft decode, uint8, batched Lab on device)"] = measure(ours, to_lab, args.batches)
+    rows["classic (pix2pix: full decode, resize, crop, skimage rgb2lab)"] = measure(
+        classic, lambda b: (b[0].to(device), b[1].to(device)), args.batches
+    )
+    extra = {"workers": args.workers, "files": files, "device_used": str(device), "source": args.source,
+             "index_cache": args.index_cache, "folder_setup_s": round(setup_s, 2)}  # fmt: skip
+    return rows, extra

@@ -1,5 +1,7 @@
-"""The training step: the LightningModule's own step (recommended and fp32 settings) vs a plain
-fp32 eager PyTorch loop of the same nets, on the same in-memory batch."""
+"""The training step: the LightningModule's own step at the default precision (``auto``: the same
+choice training makes) and at each explicit precision and layout, vs a plain fp32 eager PyTorch loop
+of the same nets, on the same in-memory batch; and how close the step comes to the machine's matmul
+throughput."""
 
 from __future__ import annotations
 
@@ -17,24 +19,11 @@ from colorgan.benchmarks.timing import images_per_second
 from colorgan.color import rgb_to_L_ab
 from colorgan.models.classification_module import ClassificationColorizer
 from colorgan.models.gan_module import GANColorizer
+from colorgan.training.auto_precision import AUTO, resolve_auto
+from colorgan.training.precision_probe import PrecisionChoice, label
+from colorgan.training.step_cost import Overtime, deadline, matmul_flops_per_s, step_flops
 
-
-def cpu_has_native_bf16() -> bool:
-    """AVX512-BF16 or AMX: without them bf16 matmuls are emulated, and far slower than fp32."""
-    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
-    return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
-
-
-def recommended_settings(device: torch.device) -> tuple[str, bool]:
-    """``(precision, channels_last)`` colorgan recommends for ``device``.
-
-    GPUs: bf16 autocast (fp16 where bf16 is missing) with NHWC. CPUs: the same only with native bf16;
-    measured on a 2-core AVX2 CPU without it, 8 bf16 steps of pix2pix at 256 px did not finish in
-    15 minutes, so such CPUs stay in fp32.
-    """
-    if device.type == "cuda":
-        return ("bf16-mixed" if torch.cuda.is_bf16_supported() else "16-mixed"), True
-    return ("bf16-mixed", True) if cpu_has_native_bf16() else ("32-true", False)
+ROW_CAP = 1.5  # an explicit setting still running at 1.5x the default row's time is stopped: it is slower
 
 
 class SameBatch(Dataset):
@@ -60,9 +49,11 @@ class StepClock(pl.Callback):
         self.times.append(time.perf_counter())
 
 
-def lightning_step(args, device, precision: str, channels_last: bool, warmup: int = 2) -> float:
-    """Images/s of ``Trainer.fit`` running the module's own ``training_step`` (``--compile``: compiled
-    nets; the warmup steps absorb the compilation)."""
+def lightning_step(args, device, precision: str, channels_last: bool, limit: float | None = None) -> tuple[float, bool]:
+    """``(images/s, finished)`` of ``Trainer.fit`` running the module's own ``training_step`` after 2
+    warm-up steps (``--compile``: compiled nets, compiled during the warm-up). A run still going after
+    ``limit`` seconds is stopped: then images/s is an upper bound (the step in progress counted as done)."""
+    warmup = 2
     module = benchmark_model(args.model, args.size)
     module.channels_last = channels_last
     module.compile_nets = args.compile
@@ -73,8 +64,13 @@ def lightning_step(args, device, precision: str, channels_last: bool, warmup: in
         enable_model_summary=False, limit_val_batches=0, callbacks=[clock],
     )  # fmt: skip
     loader = DataLoader(SameBatch(photo_batch(args.size, args.batch), args.steps + warmup), batch_size=None)
-    trainer.fit(module, train_dataloaders=loader)
-    return args.batch * args.steps / (clock.times[-1] - clock.times[warmup - 1])
+    start = time.perf_counter()
+    try:
+        with deadline(module.trained_nets(), limit):
+            trainer.fit(module, train_dataloaders=loader)
+    except Overtime:
+        return args.batch * (len(clock.times) + 1) / (time.perf_counter() - start), False
+    return args.batch * args.steps / (clock.times[-1] - clock.times[warmup - 1]), True
 
 
 def eager_loop(args, device) -> float:
@@ -121,16 +117,61 @@ def eager_loop(args, device) -> float:
     return images_per_second(step, args.steps, warmup=2)
 
 
+def default_choice(args, device) -> PrecisionChoice:
+    """What ``python -m colorgan.train`` would use: ``auto`` (cached or probed), or ``--precision``."""
+    module = benchmark_model(args.model, args.size)
+    module.channels_last = args.channels_last
+    on_gpu = device.type == "cuda"
+    if args.precision in (None, AUTO):
+        return resolve_auto(module, on_gpu, args.size, args.batch)
+    channels_last = (on_gpu and args.precision.endswith("-mixed")) if args.channels_last is None else args.channels_last
+    return PrecisionChoice(args.precision, channels_last, f"--precision {args.precision}", "explicit")
+
+
+def explicit_settings(device) -> list[tuple[str, bool]]:
+    half = "bf16-mixed" if device.type != "cuda" or torch.cuda.is_bf16_supported() else "16-mixed"
+    return [(p, cl) for p in ("32-true", half) for cl in (False, True)]
+
+
+def machine_share(args, device, images_per_s: dict[str, float]) -> dict:
+    """The step's FLOPs, the matmul throughput in fp32 and bf16, and each row's share of the faster."""
+    flops = step_flops(benchmark_model(args.model, args.size), args.size, args.batch)
+    max_n = 8192 if device.type == "cuda" else 2048
+    (fp32, n32), (bf16, n16) = (matmul_flops_per_s(dt, device, max_n) for dt in (torch.float32, torch.bfloat16))
+    peak = max(fp32, bf16)
+    print(f"\nstep: {flops / 1e9:.1f} GFLOP (forward + backward, torch.utils.flop_counter); matmul: "
+          f"fp32 {fp32 / 1e9:.1f} GFLOP/s ({n32}x{n32}), bf16 {bf16 / 1e9:.2f} GFLOP/s ({n16}x{n16})")  # fmt: skip
+    shares = {}
+    for name, ips in images_per_s.items():
+        shares[name] = ips / args.batch * flops / peak
+        print(f"{name:<52} {ips / args.batch * flops / 1e9:>8.1f} GFLOP/s = {shares[name]:>5.0%} of the faster matmul")
+    return {"step_gflop": flops / 1e9, "matmul_fp32_gflops": fp32 / 1e9, "matmul_bf16_gflops": bf16 / 1e9,
+            "machine_share": next(iter(shares.values()))}  # fmt: skip
+
+
 def run(args: argparse.Namespace, device: torch.device) -> tuple[dict[str, float], dict]:
-    default_precision, default_cl = recommended_settings(device)
-    precision = args.precision or default_precision
-    channels_last = default_cl if args.channels_last is None else args.channels_last
-    layout = ("channels_last" if channels_last else "NCHW") + (", compiled" if args.compile else "")
-    rows = {f"colorgan step ({precision}, {layout})": lightning_step(args, device, precision, channels_last)}
-    if (precision, channels_last, args.compile) != ("32-true", False, False):
-        rows["colorgan step (32-true, NCHW)"] = lightning_step(
-            argparse.Namespace(**{**vars(args), "compile": False}), device, "32-true", False
-        )
+    choice = default_choice(args, device)
+    layout = ("channels_last" if choice.channels_last else "NCHW") + (", compiled" if args.compile else "")
+    print(f"default precision: {label(choice.precision, choice.channels_last)} ({choice.source}: {choice.reason})")
+    start = time.perf_counter()
+    default, _ = lightning_step(args, device, choice.precision, choice.channels_last)
+    limit = ROW_CAP * (time.perf_counter() - start)
+    rows = {f"colorgan step, default ({choice.precision}, {layout})": default}
+    matrix = args.precision is None and args.channels_last is None and not args.compile
+    settings = explicit_settings(device) if matrix else [("32-true", False)]
+    explicit = {}
+    for precision, cl in settings:
+        if not matrix and (precision, cl, args.compile) == (choice.precision, choice.channels_last, False):
+            continue
+        uncompiled = argparse.Namespace(**{**vars(args), "compile": False})
+        ips, finished = lightning_step(uncompiled, device, precision, cl, limit)
+        name = f"colorgan step ({label(precision, cl)})" + ("" if finished else f": stopped at {limit:.0f} s, at most")
+        rows[name] = explicit[label(precision, cl)] = ips
     rows["plain fp32 eager loop (same nets)"] = eager_loop(args, device)
-    settings = {"precision": precision, "channels_last": channels_last, "compile": args.compile}
-    return rows, {"model": args.model, "steps": args.steps, **settings}
+    extra = {"model": args.model, "steps": args.steps, "precision": choice.precision, "compile": args.compile,
+             "channels_last": choice.channels_last, "precision_source": choice.source}  # fmt: skip
+    if matrix:
+        fastest = max(explicit, key=explicit.get)
+        extra["default_vs_fastest_explicit"] = default / explicit[fastest]
+        print(f"default: {default / explicit[fastest]:.2f}x the fastest explicit setting ({fastest})")
+    return rows, {**extra, **machine_share(args, device, rows)}

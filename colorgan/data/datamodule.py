@@ -12,12 +12,14 @@ from pytorch_lightning.utilities import rank_zero_only
 from torch.utils.data import DataLoader
 
 from colorgan.data.datasets import ImageFileDataset, collate_readable
+from colorgan.data.file_table import FileTable
 from colorgan.data.fingerprints import file_keys
-from colorgan.data.images import MAX_PIXELS, find_images
+from colorgan.data.images import MAX_PIXELS
+from colorgan.data.index import AUTO, DatasetIndex, build_index, wait_for_index
 from colorgan.data.sampler import ResumableSampler
 from colorgan.data.samples import sample_photos
-from colorgan.data.scan import scan_images, write_report
-from colorgan.data.split import Split, file_split, hash_split, layout_split
+from colorgan.data.scan import ScanResult, scan_images, write_report
+from colorgan.data.split import SPLITS, Split, file_split, hash_split, layout_split
 from colorgan.data.transforms import train_transform, val_transform
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,7 @@ class ColorizationDataModule(pl.LightningDataModule):
         }
         self.report_dir = report_dir
         self.split: Split | None = None
+        self._shared = False  # the split was broadcast from DDP rank 0
 
     root: Path | None = None  # split.json lists paths relative to it
     source = "the dataset"  # where the files come from, for messages
@@ -89,9 +92,16 @@ class ColorizationDataModule(pl.LightningDataModule):
 
     def setup(self, stage: str | None = None) -> None:
         if self.split is None:
-            self.split = self._checked(self.list_files())
-            counts = " / ".join(f"{len(self.split.files(s))} {s}" for s in ("train", "val", "test"))
+            split = self._checked(self.list_files())
+            root = self.root if self.root is not None else Path("/")
+            # one string table per split, not a Path object per file (0.5 GB per process for ImageNet)
+            self.split = Split(*(FileTable.from_paths(root, split.files(s)) for s in SPLITS), rule=split.rule)
+            counts = " / ".join(f"{len(self.split.files(s))} {s}" for s in SPLITS)
             log.info("data: %s images (split: %s)", counts, self.split.rule.get("kind"))
+        trainer = self.trainer
+        if stage is not None and trainer is not None and trainer.world_size > 1 and not self._shared:
+            # Every rank listed the data before the processes could talk; from here on all use rank 0's lists.
+            self.split, self._shared = trainer.strategy.broadcast(self.split), True
 
     def split_record(self) -> dict:
         """What ``RUN/split.json`` holds: each split's paths relative to the data root, and the rule."""
@@ -111,13 +121,20 @@ class ColorizationDataModule(pl.LightningDataModule):
         }
 
     def _checked(self, split: Split) -> Split:
-        """The split without the files ``scan_images`` rejects; reported, and fatal if no train file is left."""
+        """The split without the files ``scan_images`` rejects."""
         result = scan_images(split.files("all"), workers=self.num_workers, **self.limits)
+        return self._without(split, result)
+
+    def _without(self, split: Split, result: ScanResult, present: bool = True) -> Split:
+        """``split`` without ``result.skipped`` (``present=False``: they were left out already);
+        reported, and fatal if no train file is left."""
         if not result.skipped:
             return split
         report = write_report(result.skipped, self.report_dir) if rank_zero_only.rank == 0 else None
         where = f"; full list: {report}" if report else ""
-        split = split.keep(set(result.usable))
+        if present:
+            skipped = {f for f, _ in result.skipped}
+            split = Split(*([f for f in split.files(s) if f not in skipped] for s in SPLITS), rule=split.rule)
         if not split.train:
             raise FileNotFoundError(f"no usable training image in {self.source}: {result.summary()}{where}")
         log.warning("data: %s%s", result.summary(), where)
@@ -183,6 +200,7 @@ class FolderDataModule(ColorizationDataModule):
         test_fraction: float = 0.05,
         split_seed: int = 0,
         split_file: str | None = None,
+        index_cache: str | None = AUTO,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -194,14 +212,35 @@ class FolderDataModule(ColorizationDataModule):
         self.test_fraction = test_fraction
         self.split_seed = split_seed
         self.split_file = split_file
+        self.index_cache = index_cache  # a folder, auto (the user's cache folder) or None (no cache)
+        self.index: DatasetIndex | None = None
+
+    def data_index(self) -> DatasetIndex:
+        """Every image below root with its data-check verdict (colorgan.data.index); ranks > 0 load rank 0's."""
+        if self.index is None:
+            if rank_zero_only.rank > 0 and self.index_cache is not None:
+                self.index = wait_for_index(self.root, self.limits, self.index_cache)
+            else:
+                self.index = build_index(self.root, self.limits, self.num_workers, self.index_cache)
+        return self.index
 
     def list_files(self) -> Split:
         if self.split_file:
             return file_split(self.root, self.split_file)
         fractions = (self.val_fraction, self.test_fraction, self.split_seed)
-        return layout_split(self.root, find_images, *fractions) or hash_split(
-            find_images(self.root), self.root, *fractions
-        )
+        usable = self.data_index().usable  # the split is drawn from the files the data check kept
+        return layout_split(self.root, usable.below, *fractions) or hash_split(usable, self.root, *fractions)
+
+    def _checked(self, split: Split) -> Split:
+        """The index's verdicts; with a split_file, files it names outside root are checked now."""
+        index = self.data_index()
+        if split.rule.get("kind") != "file":
+            return self._without(split, ScanResult(index.usable, index.skipped), present=False)
+        listed, indexed = split.files("all"), set(index.files)
+        result = scan_images([f for f in listed if f not in indexed], self.num_workers, **self.limits)
+        named = set(listed)
+        bad = dict([(f, r) for f, r in index.skipped if f in named] + result.skipped)
+        return self._without(split, ScanResult([f for f in listed if f not in bad], list(bad.items())))
 
 
 class SampleDataModule(ColorizationDataModule):

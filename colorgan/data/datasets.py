@@ -10,6 +10,7 @@ import torch
 from PIL import Image
 from torch.utils.data import Dataset
 
+from colorgan.data.file_table import FileTable
 from colorgan.data.images import MAX_PIXELS, load_rgb
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ class ImageFileDataset(Dataset):
     ):
         if repeat < 1:
             raise ValueError(f"repeat must be >= 1, got {repeat}")
-        self.files = [Path(f) for f in files]
+        self.files = files if isinstance(files, FileTable) else [Path(f) for f in files]  # FileTable: compact
         self.transform = transform
         self.repeat = repeat
         self.min_side = min_side

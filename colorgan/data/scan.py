@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import csv
 import logging
+import time
 from collections import Counter
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -27,6 +29,7 @@ _GRAY_MODES = frozenset({"1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I
 _GRAY_CHROMA = 12  # max - min of R, G, B (0-255): JPEG noise on a gray photo stays below this
 _GRAY_SHARE = 0.01  # gray: fewer than 1% of the pixels more colourful than that
 REPORT_NAME = "skipped_images.tsv"
+PROGRESS_EVERY_S = 5.0
 
 
 def is_gray(img: Image.Image) -> bool:
@@ -86,17 +89,43 @@ class ScanResult:
         return f"{len(self.skipped)} of {len(self.usable) + len(self.skipped)} files skipped ({counts}): {names}"
 
 
-def scan_images(files: list[Path], workers: int = 0, **limits) -> ScanResult:
-    """Check ``files`` (in ``workers`` processes when there are many); ``limits`` go to ``problem``."""
+def scan_images(files: Sequence[Path], workers: int = 0, what: str = "data check", **limits) -> ScanResult:
+    """Check ``files`` (in ``workers`` processes when there are many), logging progress every
+    ``PROGRESS_EVERY_S`` seconds on long scans; ``limits`` go to ``problem``."""
     check = partial(problem, **limits)
+    progress = _Progress(what, len(files))
     if workers > 1 and len(files) > 256:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            reasons = list(pool.map(check, files, chunksize=64))
+            reasons = [progress.tick(r) for r in pool.map(check, files, chunksize=64)]
     else:
-        reasons = [check(f) for f in files]
+        reasons = [progress.tick(check(f)) for f in files]
+    progress.done()
     result = ScanResult([f for f, r in zip(files, reasons) if r is None])
     result.skipped = [(f, r) for f, r in zip(files, reasons) if r is not None]
     return result
+
+
+class _Progress:
+    """One log line every ``PROGRESS_EVERY_S`` seconds: files checked, rate, time left."""
+
+    def __init__(self, what: str, total: int):
+        self.what, self.total, self.n = what, total, 0
+        self.start = self.last = time.monotonic()
+
+    def tick(self, value):
+        self.n += 1
+        now = time.monotonic()
+        if now - self.last >= PROGRESS_EVERY_S:
+            self.last = now
+            rate, share = self.n / (now - self.start), self.n / self.total
+            left = (self.total - self.n) / rate
+            log.info("%s: %d of %d files checked (%.0f%%, %.0f/s, about %.0f s left)",
+                     self.what, self.n, self.total, 100 * share, rate, left)  # fmt: skip
+        return value
+
+    def done(self) -> None:
+        if self.last != self.start:  # it was long enough to report progress: report the end too
+            log.info("%s: %d files checked in %.0f s", self.what, self.n, time.monotonic() - self.start)
 
 
 def write_report(skipped: list[tuple[Path, str]], report_dir: str | Path | None) -> Path | None:

@@ -17,6 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from colorgan.data.file_table import FileTable
+
 SPLITS = ("train", "val", "test")
 LAYOUT_DIRS = {"train": ("train",), "val": ("val", "valid", "validation"), "test": ("test",)}
 
@@ -45,7 +47,13 @@ class Split:
     def record(self, root: Path | None) -> dict:
         """``{"train": [...], "val": [...], "test": [...], "rule": {...}}``, paths relative to ``root``."""
         rel = (lambda f: f.relative_to(root).as_posix()) if root is not None else (lambda f: str(f))
-        return {**{s: [rel(f) for f in self.files(s)] for s in SPLITS}, "rule": self.rule}
+
+        def listed(files: Sequence[Path]) -> list[str]:
+            if isinstance(files, FileTable) and files.root == root:
+                return files.relpaths()  # already relative: no Path object per file
+            return [rel(f) for f in files]
+
+        return {**{s: listed(self.files(s)) for s in SPLITS}, "rule": self.rule}
 
 
 def unit_hash(key: str) -> float:
@@ -66,17 +74,23 @@ def hash_split(files: Sequence[Path], root: Path, val_fraction: float, test_frac
     """Test when hash(seed, relative path) < test_fraction, val when below test + val fractions, else train.
 
     With at least three files, every split with a positive fraction gets at least one (tiny folders).
+    A ``FileTable`` in gives ``FileTable``s out, without a Path object per file (ImageNet-sized folders).
     """
     _check_fractions(val_fraction, test_fraction)
-    scored = sorted((unit_hash(f"{seed}:{Path(f).relative_to(root).as_posix()}"), Path(f)) for f in files)
+    table = isinstance(files, FileTable) and files.root == root
+    rel = files.relpaths() if table else [Path(f).relative_to(root).as_posix() for f in files]
+    hashes = [unit_hash(f"{seed}:{r}") for r in rel]
+    scored = sorted(range(len(rel)), key=hashes.__getitem__)
     bounds = {"test": (0.0, test_fraction), "val": (test_fraction, test_fraction + val_fraction)}
-    parts = {s: [f for h, f in scored if lo <= h < hi] for s, (lo, hi) in bounds.items()}
-    parts["train"] = [f for h, f in scored if h >= test_fraction + val_fraction]
+    parts = {s: [i for i in scored if lo <= hashes[i] < hi] for s, (lo, hi) in bounds.items()}
+    parts["train"] = [i for i in scored if hashes[i] >= test_fraction + val_fraction]
     for name, fraction in (("test", test_fraction), ("val", val_fraction)):
         if fraction > 0 and not parts[name] and len(parts["train"]) >= 2:
             parts[name].append(parts["train"].pop(0))  # the lowest hash: still stable as files are added
     rule = {"kind": "hash", "val_fraction": val_fraction, "test_fraction": test_fraction, "seed": seed}
-    return Split(*(sorted(parts[s]) for s in SPLITS), rule=rule)
+    if table:
+        return Split(*(files.select(sorted(parts[s])) for s in SPLITS), rule=rule)
+    return Split(*(sorted(Path(files[i]) for i in parts[s]) for s in SPLITS), rule=rule)
 
 
 def layout_split(

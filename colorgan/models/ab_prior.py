@@ -4,7 +4,7 @@ Zhang et al. 2016 (Sec. 2.2) take the colour distribution of the whole training 
 training image is read once at the working size (resized and center-cropped, as for validation),
 its ab subsampled at the loss's stride 4 (as the released training net subsamples its targets),
 and every pixel counted in its nearest bin. Under DDP every rank counts its share of the files and
-the counts are summed. The counts are cached under ``cache_dir()``, keyed by the file list, the
+the counts are summed. The counts are cached under ``colorgan.data.cache.user_cache_dir()``, keyed by the file list, the
 bins and the size, so later runs (and resumed ones) skip the pass.
 """
 
@@ -22,6 +22,7 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from colorgan.color import rgb_to_L_ab
+from colorgan.data.cache import user_cache_dir
 from colorgan.data.datasets import ImageFileDataset
 from colorgan.data.transforms import val_transform
 from colorgan.models.ab_bins import bin_counts
@@ -32,21 +33,13 @@ LOSS_STRIDE = 4  # the net predicts at 1/4 resolution; targets are every 4th pix
 _KEY_VERSION = "ab-prior-v1"  # change when the way pixels are counted changes: old caches then miss
 
 
-def cache_dir() -> Path:
-    """``$COLORGAN_CACHE_DIR``, else ``$XDG_CACHE_HOME/colorgan``, else ``~/.cache/colorgan``."""
-    if os.environ.get("COLORGAN_CACHE_DIR"):
-        return Path(os.environ["COLORGAN_CACHE_DIR"]).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base).expanduser() / "colorgan"
-
-
 def cache_path(files: list[Path], bins: Tensor, image_size: int) -> Path:
     """Where the counts for these files (by absolute path), bins and working size are kept."""
     digest = hashlib.sha256(f"{_KEY_VERSION}:{image_size}:{LOSS_STRIDE}".encode())
     digest.update(bins.float().cpu().numpy().tobytes())
     for f in sorted(os.path.abspath(f) for f in files):
         digest.update(f.encode("utf-8", "surrogateescape") + b"\0")
-    return cache_dir() / "ab_prior" / f"{digest.hexdigest()[:32]}.npy"
+    return user_cache_dir() / "ab_prior" / f"{digest.hexdigest()[:32]}.npy"
 
 
 def count_pixels(

@@ -42,7 +42,7 @@ class ColorizationModule(pl.LightningModule):
         self,
         generator: nn.Module,
         ab_scale: float = AB_SCALE,
-        channels_last: bool = False,
+        channels_last: bool | None = False,
         divergence: DivergenceGuard | None = None,
         compile_nets: bool = False,
         inference_norm: str = "running",
@@ -56,7 +56,7 @@ class ColorizationModule(pl.LightningModule):
         self.generator = generator
         self.divergence = divergence or DivergenceGuard()  # what a NaN loss or a collapsed D does
         self.ab_scale = ab_scale
-        self.channels_last = channels_last  # NHWC weights and inputs: faster convolutions under bf16
+        self.channels_last = channels_last  # NHWC weights and inputs; None: trainer.precision=auto decides
         self.compile_nets = compile_nets  # torch.compile the nets in place (checkpoint keys unchanged)
         self.model_config: dict | None = None
         self.meta: dict[str, Any] = {"name": type(generator).__name__, "working_size": 256}

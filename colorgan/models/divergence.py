@@ -57,6 +57,13 @@ class DivergenceGuard:
         self._skips_in_a_row = 0
         self._collapsed_steps = 0
 
+    @property
+    def defers(self) -> bool:
+        """Whether the NaN/Inf check may wait until the step's updates are done (``stop``, ``off``):
+        a stopped run writes nothing more, so a poisoned update is never saved. ``skip`` must check
+        each loss before its update."""
+        return self.on_nonfinite != "skip"
+
     def finite(self, name: str, loss: Tensor, module: pl.LightningModule) -> bool:
         """True: go on with this update. False: skip it. Raises ``DivergenceError`` to stop."""
         if self.on_nonfinite == "off":
@@ -65,7 +72,37 @@ class DivergenceGuard:
         if ok:
             self._skips_in_a_row = 0
             return True
-        where = f"{name} is {loss.item()} at step {module.global_step} (epoch {module.current_epoch})"
+        return self._nonfinite(name, loss, module, module.global_step)
+
+    def end_step(
+        self,
+        module: pl.LightningModule,
+        losses: dict[str, Tensor],
+        d_loss: Tensor | None = None,
+        step: int = 0,
+        gan_mode: str | None = None,
+    ) -> None:
+        """The checks a step can leave to its end, in one host sync (one all-reduce under DDP): each
+        of ``losses`` finite (with ``stop``), and ``d_loss`` below ``collapse_loss`` on every rank.
+        ``step``: the global step the losses were computed at, for the message; ``gan_mode``: the GAN
+        loss, which picks the collapse policy under ``on_collapse=auto``."""
+        names = list(losses) if self.on_nonfinite == "stop" else []
+        watch = d_loss is not None and self.collapse_action(gan_mode) != "off"
+        if not names and not watch:
+            return
+        flags = [~losses[name].detach().isfinite().all() for name in names]
+        if watch:
+            flags.append(d_loss.detach().float() < self.collapse_loss)
+        counts = module.trainer.strategy.reduce(torch.stack(flags).float(), reduce_op="sum").tolist()  # the sync
+        for name, ranks in zip(names, counts):
+            if ranks:
+                self._nonfinite(name, losses[name], module, step)
+        if watch:
+            self._count_collapse(counts[-1] >= module.trainer.world_size, module, gan_mode)
+
+    def _nonfinite(self, name: str, loss: Tensor, module: pl.LightningModule, step: int) -> bool:
+        """Stop (raise), or count a skipped update and return False."""
+        where = f"{name} is {loss.item()} at step {step} (epoch {module.current_epoch})"
         self._skips_in_a_row += 1
         if self.on_nonfinite == "stop" or self._skips_in_a_row > self.max_consecutive_skips:
             why = "" if self.on_nonfinite == "stop" else f" after {self._skips_in_a_row - 1} skipped updates in a row"
@@ -95,12 +132,15 @@ class DivergenceGuard:
                 if name in snapshot:
                     b.copy_(snapshot[name])
 
-    def watch_discriminator(self, d_loss: Tensor, module: pl.LightningModule, gan_mode: str) -> None:
+    def collapse_action(self, gan_mode: str | None) -> str:
+        """What a collapsed D does for this GAN loss: ``on_collapse``, or with ``auto`` its per-loss default."""
+        if self.on_collapse != "auto":
+            return self.on_collapse
+        return COLLAPSE_DEFAULTS[gan_mode] if gan_mode is not None else "stop"
+
+    def _count_collapse(self, low: bool, module: pl.LightningModule, gan_mode: str | None) -> None:
         """Count D steps in a row with a near-zero loss; stop or warn at ``collapse_patience``."""
-        action = COLLAPSE_DEFAULTS[gan_mode] if self.on_collapse == "auto" else self.on_collapse
-        if action == "off":
-            return
-        low = module.trainer.strategy.reduce_boolean_decision(float(d_loss.detach()) < self.collapse_loss, all=True)
+        action = self.collapse_action(gan_mode)
         self._collapsed_steps = self._collapsed_steps + 1 if low else 0
         if self._collapsed_steps != self.collapse_patience:
             return

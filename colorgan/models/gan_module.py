@@ -93,28 +93,32 @@ class GANColorizer(ColorizationModule):
             self.clip_gradients(optimizer, gradient_clip_val=self.gradient_clip_val, gradient_clip_algorithm="norm")
 
     def training_step(self, batch: dict, batch_idx: int) -> None:
+        # Host syncs: with divergence.on_nonfinite=stop (the default) the losses and the D-collapse
+        # test are checked once, after both updates (DivergenceGuard.end_step); skip checks each
+        # loss before its update.
         opt_g, opt_d = self.optimizers()
+        step = self.global_step
         buffers = self.divergence.snapshot(self)
         L, ab = self.split_batch(batch)
         ab_hat = self(L)
         l1 = F.l1_loss(ab_hat.float(), ab)
         if self.pretraining:
-            if self.divergence.finite("train/g_l1", l1, self):
+            if self.divergence.defers or self.divergence.finite("train/g_l1", l1, self):
                 self._update(opt_g, l1)
             else:
                 self.divergence.restore(self, buffers)
             self.log("train/g_l1", l1, prog_bar=True)
+            self.divergence.end_step(self, {"train/g_l1": l1}, step=step)
             return
 
         real, fake = self.discriminate(L, ab), self.discriminate(L, ab_hat.detach())
         d_loss = self.gan_loss.discriminator_loss(real, fake)
-        if self.divergence.finite("train/d_loss", d_loss, self):
+        if self.divergence.defers or self.divergence.finite("train/d_loss", d_loss, self):
             self._update(opt_d, d_loss, counted=False)
-            self.divergence.watch_discriminator(d_loss, self, self.gan_loss.mode)
 
         g_adv = self.gan_loss.generator_loss(self.discriminate(L, ab_hat))
         g_loss = g_adv + self.lambda_l1 * l1
-        if self.divergence.finite("train/g_loss", g_loss, self):
+        if self.divergence.defers or self.divergence.finite("train/g_loss", g_loss, self):
             self._update(opt_g, g_loss)
         else:
             self.divergence.restore(self, buffers)
@@ -130,6 +134,8 @@ class GANColorizer(ColorizationModule):
         self.log("train/g_l1", l1, prog_bar=True)
         if self.divergence.skipped:
             self.log("train/skipped_updates", float(self.divergence.skipped))
+        losses = {"train/d_loss": d_loss, "train/g_loss": g_loss}
+        self.divergence.end_step(self, losses, d_loss, step=step, gan_mode=self.gan_loss.mode)
 
     def on_train_epoch_start(self) -> None:
         """Switch G to ``pretrain_lr`` while pretraining, and back once, when the GAN phase starts: from

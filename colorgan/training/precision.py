@@ -8,8 +8,9 @@ instead of failing or silently learning nothing mid-run.
 
 from __future__ import annotations
 
-from colorgan.errors import ConfigError
+from colorgan.cli import ConfigError
 
+AUTO = "auto"
 SUPPORTED = ("32-true", "16-mixed", "bf16-mixed")
 # Lightning's older spellings of the same settings
 ALIASES = {"32": "32-true", "16": "16-mixed", "bf16": "bf16-mixed"}
@@ -24,12 +25,14 @@ REFUSED = {
 
 def check_precision(precision: object) -> str:
     """``precision`` (as Lightning's ``Trainer`` takes it) in its canonical spelling; a ``ConfigError``
-    naming the supported choices for anything colorgan cannot train in."""
+    naming the supported choices for anything colorgan cannot train in. ``auto`` (measured per machine,
+    ``colorgan.training.auto_precision``) chooses among the supported ones."""
     name = ALIASES.get(str(precision), str(precision))
-    if name in SUPPORTED:
+    if name in SUPPORTED or name == AUTO:
         return name
     why = f" ({REFUSED[name]})" if name in REFUSED else ""
     raise ConfigError(
-        f"trainer.precision={precision} is not supported{why}. Choose one of: {', '.join(SUPPORTED)} "
+        f"trainer.precision={precision} is not supported{why}. Choose {AUTO} (measured on this machine) or "
+        f"one of: {', '.join(SUPPORTED)} "
         "(16-mixed and bf16-mixed compute in half precision and keep float32 weights)"
     )

@@ -1,0 +1,105 @@
+"""``data=streaming``: train from a dataset ``python -m colorgan.prepare`` wrote, local or in object storage.
+
+litdata streams the chunks (downloading and caching them when remote), shards them across DDP ranks
+and DataLoader workers, and its loader's position is part of every checkpoint (Lightning saves a
+stateful train loader's ``state_dict``), so a resumed run continues at the very next sample. Items
+are decoded exactly as ``data=folder`` decodes files (draft-mode JPEG, EXIF upright, any mode to RGB)
+and transformed by the same transforms: the batches are the same ``{"rgb": uint8, "path": str}``.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+
+import torch
+from litdata import StreamingDataLoader, StreamingDataset
+
+from colorgan.data.datamodule import ColorizationDataModule
+from colorgan.data.file_table import FileTable
+from colorgan.data.images import load_rgb
+from colorgan.data.prepared import FORMAT_VERSION, META_NAME, SPLIT_NAME, join, read_json
+from colorgan.data.split import SPLITS, Split
+from colorgan.data.transforms import train_transform, val_transform
+
+
+class DecodeItem:
+    """A stored ``{"image": bytes, "path": str}`` -> ``{"rgb": uint8 (3, S, S), "path": str}``."""
+
+    def __init__(self, transform, min_side: int | None, max_pixels: int):
+        self.transform, self.min_side, self.max_pixels = transform, min_side, max_pixels
+
+    def __call__(self, item: dict) -> dict:
+        try:
+            img = load_rgb(io.BytesIO(item["image"]), self.min_side, self.max_pixels)
+        except Exception as err:
+            raise OSError(f"cannot decode the prepared image of {item['path']}: {err}") from err
+        return {"rgb": self.transform(img), "path": item["path"]}
+
+
+class StreamingDataModule(ColorizationDataModule):
+    """The train / val / test splits of a prepared dataset at ``input_dir`` (a folder, ``s3://``, ``gs://``).
+
+    ``cache_dir`` / ``max_cache_size``: where and how much of a remote dataset litdata keeps locally.
+    """
+
+    def __init__(self, input_dir: str, cache_dir: str | None = None, max_cache_size: str | None = None, **kwargs):
+        super().__init__(**kwargs)
+        if input_dir is None:
+            raise ValueError("data=streaming needs data.input_dir=DIR (written by python -m colorgan.prepare)")
+        self.input_dir = str(input_dir) if "://" in str(input_dir) else str(Path(input_dir).expanduser().absolute())
+        self.source = self.input_dir
+        self.cache_dir, self.max_cache_size = cache_dir, max_cache_size
+        self.meta: dict | None = None
+
+    def list_files(self) -> Split:
+        self.meta = read_json(join(self.input_dir, META_NAME), "its description")
+        if self.meta.get("version") != FORMAT_VERSION:
+            raise ValueError(f"{self.input_dir}: prepared with another format version ({self.meta.get('version')})")
+        record = read_json(join(self.input_dir, SPLIT_NAME), "its split")
+        self.root = Path(self.meta["root"])  # where the photos were: split.json's paths are relative to it
+        parts = [FileTable.from_relpaths(self.root, record[s]) for s in SPLITS]
+        return Split(*parts, rule={**record["rule"], "prepared": self.input_dir})
+
+    def _checked(self, split: Split) -> Split:
+        return split  # the data check ran when the dataset was prepared: only the files it kept are there
+
+    def split_meta(self) -> dict:
+        """As ``data=folder`` records it; the fingerprints were taken from the photos when prepared."""
+        self.setup()
+        keys = {k: torch.tensor(self.meta[k], dtype=torch.int64) for k in ("train_keys", "val_keys")}
+        counts = {s: len(self.split.files(s)) for s in SPLITS}
+        return {"rule": self.split.rule, "root": self.meta["root"], "counts": counts, **keys}
+
+    def eval_files(self, split: str = "test") -> list[Path]:
+        raise ValueError(
+            "evaluate and compare read the photos themselves: use data=folder data.root=<the photos> "
+            f"data.split_file={join(self.input_dir, SPLIT_NAME)} (the prepared dataset's split)"
+        )
+
+    def _stream(self, split: str, transform, min_side: int, train: bool) -> StreamingDataLoader | list:
+        if len(self.split.files(split)) == 0:
+            return []  # Lightning: no batches for this split
+        dataset = StreamingDataset(
+            join(self.input_dir, split), shuffle=train, seed=self.shuffle_seed, drop_last=train,
+            transform=DecodeItem(transform, min_side, self.limits["max_pixels"]), cache_dir=self.cache_dir,
+            max_cache_size=self.max_cache_size,
+        )  # fmt: skip
+        return StreamingDataLoader(
+            dataset, batch_size=self.batch_size, num_workers=self.num_workers, pin_memory=self.pin_memory,
+            drop_last=train and len(dataset) >= self.batch_size, persistent_workers=self.num_workers > 0,
+        )  # fmt: skip
+
+    def train_dataloader(self) -> StreamingDataLoader | list:
+        min_side = math.ceil(self.image_size / math.sqrt(self.min_scale))  # as data=folder: the smallest crop's need
+        return self._stream("train", train_transform(self.image_size, self.min_scale), min_side, train=True)
+
+    def val_dataloader(self) -> StreamingDataLoader | list:
+        return self._stream("val", val_transform(self.image_size), self.image_size, train=False)
+
+    def test_dataloader(self) -> StreamingDataLoader | list:
+        return self._stream("test", val_transform(self.image_size), self.image_size, train=False)
+
+    def state_dict(self) -> dict:
+        return {}  # the position is the stream loader's own state, which Lightning saves with the fit loop

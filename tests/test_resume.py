@@ -14,7 +14,8 @@ import pytest
 import pytorch_lightning as pl
 import torch
 
-from colorgan.data.sampler import ResumableSampler
+from colorgan.data.datasets import ImageFileDataset, collate_readable
+from colorgan.data.sampler import PADDING, ResumableSampler
 from colorgan.train import train
 from colorgan.training.resume import AtomicCheckpointIO, find_resume_checkpoint
 from tests.conftest import FAST, compose_cfg
@@ -244,3 +245,19 @@ def test_sampler_order_is_fixed_by_seed_and_epoch_and_resumes_mid_epoch():
     resumed.resume_at(2, 4)
     assert list(resumed) == epoch2[4:] and list(resumed) == epoch2  # the skip applies once
     assert len(resumed) == 10
+
+
+@pytest.mark.parametrize("size", [1, 5, 6])
+def test_evaluation_shares_are_padded_to_one_length_and_cover_every_item_once(monkeypatch, size):
+    """Every DDP rank runs the same number of val batches (DDP's forward and the metric sync are
+    collective), also with fewer images than ranks; the padding is an empty item, never a second copy."""
+    shares = []
+    for rank in range(4):
+        monkeypatch.setattr("colorgan.data.sampler._rank_and_world", lambda r=rank: (r, 4))
+        shares.append(list(ResumableSampler(size, shuffle=False, even=False)))
+    assert len({len(share) for share in shares}) == 1 and len(shares[0]) == -(-size // 4)
+    items = [i for share in shares for i in share if i != PADDING]
+    assert sorted(items) == list(range(size))
+    dataset = ImageFileDataset([Path("unused.png")], lambda image: image)
+    batch = collate_readable([dataset[PADDING]])
+    assert batch["rgb"].shape[0] == 0 and batch["unreadable"] == []

@@ -12,6 +12,7 @@ from torch.utils.data import Dataset
 
 from colorgan.data.file_table import FileTable
 from colorgan.data.images import MAX_PIXELS, load_rgb
+from colorgan.data.sampler import PADDING
 
 log = logging.getLogger(__name__)
 MAX_SUBSTITUTES = 16  # more unreadable files in a row than this: the data is gone, stop
@@ -52,7 +53,10 @@ class ImageFileDataset(Dataset):
         """The image at ``index``. A file that became unreadable after indexing (deleted, a network
         disk gone) raises; with ``substitute_unreadable`` (training) it is replaced by the next file,
         with ``skip_unreadable`` (scoring: no photo may count twice) the item is ``{"path", "error"}``
-        without ``rgb``, which ``collate_readable`` drops and counts. Either is logged."""
+        without ``rgb``, which ``collate_readable`` drops and counts. Either is logged. ``PADDING`` (an
+        evaluation sampler evening out the DDP ranks' shares) gives an empty item, dropped uncounted."""
+        if index == PADDING:
+            return {}
         tries = min(len(self.files), MAX_SUBSTITUTES + 1) if self.substitute_unreadable else 1
         for k in range(tries):
             path = self.files[(index + k) % len(self.files)]
@@ -76,5 +80,5 @@ def collate_readable(items: list[dict]) -> dict:
     return {
         "rgb": rgb,
         "path": [item["path"] for item in readable],
-        "unreadable": [item["path"] for item in items if "rgb" not in item],
+        "unreadable": [item["path"] for item in items if "error" in item],
     }

@@ -21,12 +21,18 @@ def _rank_and_world() -> tuple[int, int]:
     return 0, 1
 
 
+PADDING = -1  # an index that stands for no item (see ``even=False``)
+
+
 class ResumableSampler(Sampler[int]):
     """Indices of this rank's share of ``size`` items, shuffled per epoch or in order.
 
     Under DDP (read from ``torch.distributed`` when iterated) rank ``r`` of ``w`` takes every
     ``w``-th index of the epoch order. ``even=True`` (training) drops the tail so every rank gets
-    the same count, which DDP needs; ``even=False`` (evaluation) keeps every item exactly once.
+    the same count, which DDP needs; ``even=False`` (evaluation) keeps every item exactly once and
+    pads the shorter shares with ``PADDING``, which the dataset answers with an empty item: every rank
+    then runs the same number of batches (DDP's forward and the metrics' sync are collective), also
+    when there are fewer val images than ranks, and no image counts twice.
     """
 
     def __init__(self, size: int, shuffle: bool, seed: int = 0, even: bool = True):
@@ -55,8 +61,9 @@ class ResumableSampler(Sampler[int]):
         rank, world = _rank_and_world()
         order = self._epoch_order()
         if self.even:
-            order = order[: len(order) - len(order) % world]
-        return order[rank::world]
+            return order[: len(order) - len(order) % world][rank::world]
+        share = order[rank::world]
+        return share + [PADDING] * (-(-len(order) // world) - len(share))
 
     def __iter__(self) -> Iterator[int]:
         share = self._share()

@@ -94,7 +94,9 @@ class ColorizationModule(pl.LightningModule):
         if "unreadable" in batch:  # files that broke after indexing: left out of the scores, counted
             count = float(len(batch["unreadable"]))
             self.log(f"{split}/unreadable_images", count, reduce_fx="sum", sync_dist=True, batch_size=1)
-        if batch["rgb"].shape[0] == 0:
+        if batch["rgb"].shape[0] == 0:  # all unreadable, or a DDP rank's padding (fewer images than ranks):
+            for name, metric in store.items():  # log the keys the other ranks log, their sync is collective
+                self.log(f"{split}/{name}", metric, on_step=False, on_epoch=True, batch_size=1)
             return None
         L, ab = self.split_batch(batch)
         ab_hat = self(L)

@@ -71,18 +71,20 @@ def test_selection_uses_fid_on_the_val_split_when_the_inception_weights_load(tmp
 def test_gray_cannot_win_the_selection_metric_that_l1_gives_to_a_desaturated_average():
     rgb = torch.stack([torch.from_numpy(photo(n, 96)).permute(2, 0, 1) for n in ("chelsea", "coffee", "astronaut")])
     L, ab = rgb_to_L_ab(rgb)
-    angle = torch.tensor(math.radians(40))
+    # 30 degrees: gamut mapping (fixed L and hue) lowers the chroma of rotated colours that leave the gamut,
+    # so larger rotations also lose colourfulness (40 degrees: -11, and the candidate ties with the mean)
+    angle = torch.tensor(math.radians(30))
     rotated = torch.cat(
         [ab[:, :1] * angle.cos() - ab[:, 1:] * angle.sin(), ab[:, :1] * angle.sin() + ab[:, 1:] * angle.cos()], 1
     )
     candidates = {
         "gray": gray_rgb(L),
         "mean ab": L_ab_to_rgb(L, ab.mean(dim=(2, 3), keepdim=True).expand_as(ab)),  # desaturated average
-        "hue off by 40 degrees": L_ab_to_rgb(L, rotated),  # colourful, plausibly wrong
+        "hue off by 30 degrees": L_ab_to_rgb(L, rotated),  # colourful, plausibly wrong
     }
     scores = {
         n: {k: v.mean().item() for k, v in colorization_metrics(c, rgb / 255.0).items()} for n, c in candidates.items()
     }
     assert min(scores, key=lambda n: scores[n]["l1_ab"]) == "mean ab"  # what the old selection rewarded
     assert max(scores, key=lambda n: scores[n]["de00_cf"]) == "gray"
-    assert scores["hue off by 40 degrees"]["de00_cf"] < scores["mean ab"]["de00_cf"]
+    assert scores["hue off by 30 degrees"]["de00_cf"] < scores["mean ab"]["de00_cf"]

@@ -32,7 +32,7 @@ def test_the_pass_counts_every_4th_pixel_in_its_nearest_bin(tmp_path):
 
 def test_the_prior_is_counted_once_then_read_from_the_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("COLORGAN_CACHE_DIR", str(tmp_path / "cache"))
-    files, _ = sample_photos()
+    files = sample_photos()[0]  # the training photos
     bins, strategy = ab_bins.gamut_bins(), SingleDeviceStrategy(device="cpu")
     first = ab_prior.training_counts(files, bins, 32, strategy, batch_size=2, workers=0)
     assert first.sum() == len(files) * 8 * 8
@@ -78,7 +78,7 @@ def test_ddp_ranks_share_the_count_and_reach_the_single_process_prior(tmp_path):
     assert out.returncode == 0, out.stderr[-3000:]
     assert "5 training images (3 per rank)" in out.stdout  # split over the 2 ranks
     colorizer = load_colorizer(run / "checkpoints" / "last.ckpt")
-    files, _ = sample_photos()
+    files = sample_photos()[0]  # the training photos
     counts = ab_prior.count_pixels(files, colorizer.bins, image_size=64)
     torch.testing.assert_close(colorizer.prior, ab_bins.smooth_prior(counts, colorizer.bins).float())
     (cached,) = (tmp_path / "c" / "ab_prior").glob("*.npy")  # written once, by rank 0

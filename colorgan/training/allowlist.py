@@ -27,6 +27,8 @@ from colorgan.models.regression_module import RegressionColorizer
 # colorgan's LightningModules: the only objects a stored config's top level may build
 MODULES: tuple[type, ...] = (ClassificationColorizer, GANColorizer, RegressionColorizer)
 NETS: tuple[type, ...] = (FusionNet, PatchGAN, Pix2PixUNet, PlainCNN, ResNetUNet, Zhang16Net)
+# nets stored as ``_partial_`` factories: the module supplies their output size (zhang16: the number of ab bins)
+NET_FACTORIES: tuple[type, ...] = (Zhang16Net,)
 # norm layers the nets take as ``norm_layer`` (a ``_partial_`` factory called with the channel count)
 NORM_LAYERS: tuple[type, ...] = (nn.BatchNorm2d, nn.InstanceNorm2d)
 OPTIMIZERS: tuple[type, ...] = (
@@ -53,8 +55,9 @@ SCHEDULERS: tuple[Callable, ...] = (
 )
 
 # ``_partial_: true`` builds a factory that colorgan's code calls later with its own arguments
-# (an optimizer with parameters, a scheduler with the optimizer, a norm layer with channels).
-FACTORIES: tuple[Callable, ...] = NORM_LAYERS + OPTIMIZERS + SCHEDULERS
+# (an optimizer with parameters, a scheduler with the optimizer, a norm layer with channels, a net with
+# its output channels).
+FACTORIES: tuple[Callable, ...] = NET_FACTORIES + NORM_LAYERS + OPTIMIZERS + SCHEDULERS
 ALLOWED: tuple[Callable, ...] = MODULES + NETS + FACTORIES
 
 # Packages whose public names configs spell (``torch.optim.Adam``, ``colorgan.models.nets.FusionNet``)

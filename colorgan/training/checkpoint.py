@@ -3,7 +3,7 @@
 The file is read with ``torch.load(weights_only=True)`` (tensors and plain data only). The model
 config stored in it is checked whole before anything is built: every ``_target_`` must be one of
 the objects in ``colorgan.training.allowlist`` (and is replaced by that object, so no name from
-the file is ever imported), ``_partial_`` only on factories (optimizers, schedulers, norm layers),
+the file is ever imported), ``_partial_`` only on factories (optimizers, schedulers, norm layers, zhang16's net),
 no other Hydra key (``_args_``, ``_recursive_``, ``_convert_``...), no interpolation (``${...}``)
 and nothing but plain values. Only then does ``instantiate`` run.
 """

@@ -23,6 +23,7 @@ def test_training_overrides_are_refused_before_anything_runs(tmp_path):
     assert not (tmp_path / "out" / "train").exists()
 
 
+@pytest.mark.slow  # kept out of the default run (suite time); run with -m slow
 def test_missing_weights_turn_into_random_init_with_a_warning_in_auto_mode(tmp_path):
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
     cmd = ["python", str(ROOT / "experiments" / "baseline_weights.py")]

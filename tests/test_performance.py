@@ -38,6 +38,7 @@ def test_draft_is_not_used_when_the_crop_needs_the_full_size(big_jpeg):
     assert load_rgb(big_jpeg, min_side=1000).size == (2400, 1600)
 
 
+@pytest.mark.slow  # kept out of the default run (suite time); run with -m slow
 def test_gan_in_bf16_with_channels_last_still_learns(photo_batch):
     """D separates real from fake and G's L1 drops, in bf16 autocast with NHWC tensors."""
     model = make_gan(lr_g=0.0)

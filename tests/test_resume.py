@@ -100,6 +100,7 @@ def test_sigkill_mid_epoch_then_rerun_reaches_the_same_final_step(tmp_path):
     assert_finished_like_an_uninterrupted_run(run)
 
 
+@pytest.mark.slow  # kept out of the default run (suite time); run with -m slow
 def test_slurm_requeue_signal_and_sigterm_save_then_resume(tmp_path):
     """SLURM's warning signal (SIGUSR1): Lightning saves hpc_ckpt_1.ckpt and requeues the job with
     scontrol; the SIGTERM that follows saves last.ckpt. The requeued job resumes from the newest."""

@@ -88,6 +88,7 @@ def steps(log: Path, upto: int | None = None) -> list[tuple[int, list[str]]]:
     return [(r["step"], r["paths"]) for r in rows if upto is None or r["step"] <= upto]
 
 
+@pytest.mark.slow  # kept out of the default run (suite time); run with -m slow
 def test_a_killed_streaming_run_resumes_at_the_same_sample(tmp_path):
     out = run_module("colorgan.prepare", "data=samples", f"out={tmp_path / 'prepared'}", "num_workers=1",
                      f"hydra.run.dir={tmp_path / 'prepare_run'}")  # fmt: skip

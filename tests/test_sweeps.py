@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 import yaml
 from hydra import compose, initialize_config_dir
 from PIL import Image
@@ -49,6 +50,7 @@ def test_optuna_sweep_with_sqlite_storage_records_a_best_value(tmp_path):
     assert db.stat().st_size > 0
 
 
+@pytest.mark.slow  # kept out of the default run (suite time); run with -m slow
 def test_multirun_with_subprocess_ddp_is_refused_before_training(tmp_path):
     out = sweep(tmp_path, "trainer=ddp", "trainer.accelerator=cpu", "seed=0,1", *TINY, "logger=none")
     assert out.returncode != 0

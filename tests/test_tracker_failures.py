@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+import pytest
 import wandb
 
 from colorgan.train import train
@@ -20,6 +21,7 @@ def run_with_wandb(tmp_path):
     return value
 
 
+@pytest.mark.slow  # kept out of the default run (suite time); run with -m slow
 def test_an_unreachable_wandb_server_falls_back_to_offline(tmp_path):
     # a fresh process: wandb reads its environment once per process
     unreachable = {

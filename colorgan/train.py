@@ -16,7 +16,7 @@ import pytorch_lightning as pl
 import torch
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
 from pytorch_lightning.loggers import Logger
 from pytorch_lightning.plugins.environments import SLURMEnvironment, TorchElasticEnvironment
 from pytorch_lightning.utilities import rank_zero_only
@@ -104,7 +104,8 @@ def train(cfg: DictConfig) -> float | None:
     if cfg.get("seed") is not None:
         pl.seed_everything(cfg.seed, workers=True)
     check_multirun_launch(cfg.trainer)  # before any work
-    check_precision(cfg.trainer.get("precision", AUTO))
+    with open_dict(cfg.trainer):  # the canonical spelling (bf16 -> bf16-mixed) is what the callbacks and meta see
+        cfg.trainer.precision = check_precision(cfg.trainer.get("precision", AUTO))
     datamodule = hydra.utils.instantiate(cfg.data)
     model = build_model(cfg.model, cfg.get("divergence"))
     model.meta["working_size"] = int(cfg.data.image_size)

@@ -18,6 +18,7 @@ from colorgan.training import auto_precision, precision_probe
 from colorgan.training.auto_precision import AutoPrecision, gpu_precision
 from colorgan.training.machine import cpu_key
 from colorgan.training.precision_probe import PrecisionChoice, choose, cpu_precision, time_candidates
+from colorgan.training.step_cost import step_flops
 from tests.conftest import compose_cfg
 
 FP32, FP32_CL, BF16, BF16_CL = precision_probe.CANDIDATES
@@ -157,3 +158,11 @@ def test_gpus_get_bf16_where_they_have_it_and_tf32(monkeypatch, capability, bf16
         assert torch.backends.cuda.matmul.fp32_precision == ("tf32" if capability >= (8, 0) else before)
     finally:
         torch.backends.cuda.matmul.fp32_precision = before
+
+
+@pytest.mark.parametrize("name", ["gan", "pix2pix", "mse_cnn", "fusion", "zhang16"])
+def test_the_probe_counts_every_models_step_on_meta_tensors(name):
+    """The probe sizes its batch from the step's FLOPs, counted on meta tensors: every op of every
+    model must run there (FusionNet's classifier sees gray_rgb(L), which once used a data-dependent
+    gamut mapping and stopped the probe, and every training run of experiment=koalarization)."""
+    assert step_flops(benchmark_model(name, 64), 64, 1) > 0

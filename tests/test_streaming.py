@@ -121,3 +121,21 @@ def test_a_killed_streaming_run_resumes_at_the_same_sample(tmp_path):
     first_after = next(i for i, (s, _) in enumerate(log) if i > 0 and s <= log[i - 1][0])  # the resumed run's start
     assert log[first_after][0] == killed_at + 1
     assert [r for r in log[:first_after] if r[0] <= killed_at] + log[first_after:] == expected
+
+
+def test_each_ddp_rank_validates_on_as_many_batches_and_every_val_photo_once(folder, tmp_path, monkeypatch):
+    """litdata's own sharding gives a rank whole batches: with few val photos some ranks got none, and
+    their torchmetrics sync hung the others. Val/test are read by index through the padded sampler."""
+    settings = {"image_size": 48, "batch_size": 2, "num_workers": 0, "test_fraction": 0.06, "val_fraction": 0.2}
+    dm = FolderDataModule(root=str(folder), index_cache=None, **settings)
+    prepare_dataset(dm, str(tmp_path / "prepared"), num_workers=1)
+    streamed = StreamingDataModule(input_dir=str(tmp_path / "prepared"), image_size=48, batch_size=2, num_workers=0)
+    streamed.setup()
+    n_val, seen, batches = len(streamed.val_files), [], set()
+    assert n_val >= 2
+    for rank in range(4):  # more ranks than photos
+        monkeypatch.setattr("colorgan.data.sampler._rank_and_world", lambda r=rank: (r, 4))
+        loader = streamed.val_dataloader()
+        batches.add(len(loader))
+        seen += [Path(p).name for batch in loader for p in batch["path"]]
+    assert batches == {1} and sorted(seen) == sorted(f.name for f in dm.val_files)

@@ -15,11 +15,14 @@ from pathlib import Path
 
 import torch
 from litdata import StreamingDataLoader, StreamingDataset
+from torch.utils.data import DataLoader, Dataset
 
+from colorgan.cli import ConfigError
 from colorgan.data.datamodule import ColorizationDataModule
 from colorgan.data.file_table import FileTable
 from colorgan.data.images import load_rgb
 from colorgan.data.prepared import FORMAT_VERSION, META_NAME, SPLIT_NAME, join, read_json
+from colorgan.data.sampler import PADDING, ResumableSampler
 from colorgan.data.split import SPLITS, Split
 from colorgan.data.transforms import train_transform, val_transform
 
@@ -38,6 +41,28 @@ class DecodeItem:
         return {"rgb": self.transform(img), "path": item["path"]}
 
 
+class PreparedItems(Dataset):
+    """A prepared split read by index, for validation and testing: the evaluation sampler gives every DDP
+    rank the same number of batches (litdata's own sharding gives a rank whole batches, and a small val
+    split none at all on some ranks), and an item that no longer decodes is left out and counted, as
+    ``data=folder`` does, instead of stopping the run."""
+
+    def __init__(self, stream: StreamingDataset, decode: DecodeItem, size: int):
+        self.stream, self.decode, self.size = stream, decode, size
+
+    def __len__(self) -> int:
+        return self.size  # every item: litdata's own len() is this rank's shard under DDP
+
+    def __getitem__(self, index: int) -> dict:
+        if index == PADDING:
+            return {}
+        item = self.stream[index]
+        try:
+            return self.decode(item)
+        except OSError as err:
+            return {"path": item["path"], "error": str(err)}
+
+
 class StreamingDataModule(ColorizationDataModule):
     """The train / val / test splits of a prepared dataset at ``input_dir`` (a folder, ``s3://``, ``gs://``).
 
@@ -47,7 +72,7 @@ class StreamingDataModule(ColorizationDataModule):
     def __init__(self, input_dir: str, cache_dir: str | None = None, max_cache_size: str | None = None, **kwargs):
         super().__init__(**kwargs)
         if input_dir is None:
-            raise ValueError("data=streaming needs data.input_dir=DIR (written by python -m colorgan.prepare)")
+            raise ConfigError("data=streaming needs data.input_dir=DIR (written by python -m colorgan.prepare)")
         self.input_dir = str(input_dir) if "://" in str(input_dir) else str(Path(input_dir).expanduser().absolute())
         self.source = self.input_dir
         self.cache_dir, self.max_cache_size = cache_dir, max_cache_size
@@ -56,7 +81,7 @@ class StreamingDataModule(ColorizationDataModule):
     def list_files(self) -> Split:
         self.meta = read_json(join(self.input_dir, META_NAME), "its description")
         if self.meta.get("version") != FORMAT_VERSION:
-            raise ValueError(f"{self.input_dir}: prepared with another format version ({self.meta.get('version')})")
+            raise ConfigError(f"{self.input_dir}: prepared with another format version ({self.meta.get('version')})")
         record = read_json(join(self.input_dir, SPLIT_NAME), "its split")
         self.root = Path(self.meta["root"])  # where the photos were: split.json's paths are relative to it
         parts = [FileTable.from_relpaths(self.root, record[s]) for s in SPLITS]
@@ -73,33 +98,40 @@ class StreamingDataModule(ColorizationDataModule):
         return {"rule": self.split.rule, "root": self.meta["root"], "counts": counts, **keys}
 
     def eval_files(self, split: str = "test") -> list[Path]:
-        raise ValueError(
+        raise ConfigError(
             "evaluate and compare read the photos themselves: use data=folder data.root=<the photos> "
             f"data.split_file={join(self.input_dir, SPLIT_NAME)} (the prepared dataset's split)"
         )
 
-    def _stream(self, split: str, transform, min_side: int, train: bool) -> StreamingDataLoader | list:
-        if len(self.split.files(split)) == 0:
+    def train_dataloader(self) -> StreamingDataLoader | list:
+        if len(self.split.files("train")) == 0:
             return []  # Lightning: no batches for this split
+        min_side = math.ceil(self.image_size / math.sqrt(self.min_scale))  # as data=folder: the smallest crop's need
+        decode = DecodeItem(train_transform(self.image_size, self.min_scale), min_side, self.limits["max_pixels"])
         dataset = StreamingDataset(
-            join(self.input_dir, split), shuffle=train, seed=self.shuffle_seed, drop_last=train,
-            transform=DecodeItem(transform, min_side, self.limits["max_pixels"]), cache_dir=self.cache_dir,
-            max_cache_size=self.max_cache_size,
+            join(self.input_dir, "train"), shuffle=True, seed=self.shuffle_seed, drop_last=True, transform=decode,
+            cache_dir=self.cache_dir, max_cache_size=self.max_cache_size,
         )  # fmt: skip
         return StreamingDataLoader(
             dataset, batch_size=self.batch_size, num_workers=self.num_workers, pin_memory=self.pin_memory,
-            drop_last=train and len(dataset) >= self.batch_size, persistent_workers=self.num_workers > 0,
+            drop_last=len(dataset) >= self.batch_size, persistent_workers=self.num_workers > 0,
         )  # fmt: skip
 
-    def train_dataloader(self) -> StreamingDataLoader | list:
-        min_side = math.ceil(self.image_size / math.sqrt(self.min_scale))  # as data=folder: the smallest crop's need
-        return self._stream("train", train_transform(self.image_size, self.min_scale), min_side, train=True)
+    def _eval_stream(self, split: str) -> DataLoader | list:
+        if len(self.split.files(split)) == 0:
+            return []
+        stream = StreamingDataset(
+            join(self.input_dir, split), cache_dir=self.cache_dir, max_cache_size=self.max_cache_size
+        )
+        decode = DecodeItem(val_transform(self.image_size), self.image_size, self.limits["max_pixels"])
+        items = PreparedItems(stream, decode, len(self.split.files(split)))
+        return self._loader(items, ResumableSampler(len(items), shuffle=False, even=False), train=False)
 
-    def val_dataloader(self) -> StreamingDataLoader | list:
-        return self._stream("val", val_transform(self.image_size), self.image_size, train=False)
+    def val_dataloader(self) -> DataLoader | list:
+        return self._eval_stream("val")
 
-    def test_dataloader(self) -> StreamingDataLoader | list:
-        return self._stream("test", val_transform(self.image_size), self.image_size, train=False)
+    def test_dataloader(self) -> DataLoader | list:
+        return self._eval_stream("test")
 
     def state_dict(self) -> dict:
         return {}  # the position is the stream loader's own state, which Lightning saves with the fit loop

@@ -95,8 +95,9 @@ class ColorizationModule(pl.LightningModule):
             count = float(len(batch["unreadable"]))
             self.log(f"{split}/unreadable_images", count, reduce_fx="sum", sync_dist=True, batch_size=1)
         if batch["rgb"].shape[0] == 0:  # all unreadable, or a DDP rank's padding (fewer images than ranks):
-            for name, metric in store.items():  # log the keys the other ranks log, their sync is collective
-                self.log(f"{split}/{name}", metric, on_step=False, on_epoch=True, batch_size=1)
+            logged = [*metrics.METRIC_NAMES, *([metrics.REBALANCED_AUC] if self.metric_prior() is not None else [])]
+            for name in logged:  # the keys a scored batch logs on the other ranks: their sync is collective
+                self.log(f"{split}/{name}", store[name], on_step=False, on_epoch=True, batch_size=1)
             return None
         L, ab = self.split_batch(batch)
         ab_hat = self(L)

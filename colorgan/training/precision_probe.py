@@ -77,7 +77,11 @@ def choose(timings: dict[tuple[str, bool], float | None], reference: tuple[str, 
 def probe_batch(module: ColorizationModule, image_size: int, batch: int) -> int:
     """The training batch, cut so that a 32-true step takes about ``STEP_BUDGET_S`` (estimated from
     the step's FLOPs and this machine's fp32 matmul rate), at least ``MIN_BATCH``."""
-    per_image = step_flops(module, image_size, 1)
+    try:
+        per_image = step_flops(module, image_size, 1)
+    except (RuntimeError, NotImplementedError) as err:  # a net with an op that meta tensors lack
+        log.warning("precision probe: cannot count the step's FLOPs (%s); probing at batch %d", err, MIN_BATCH)
+        return min(MIN_BATCH, batch)
     rate, _ = matmul_flops_per_s(torch.float32, max_n=1024, budget_s=0.5)
     affordable = int(STEP_BUDGET_S * CONV_EFFICIENCY * rate / max(per_image, 1))
     return max(min(MIN_BATCH, batch), min(batch, affordable))

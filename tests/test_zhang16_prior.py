@@ -106,3 +106,18 @@ def test_a_resumed_run_keeps_its_prior_and_schedule_and_colorizes(tmp_path, monk
 
     out = colorize_image(load_colorizer(run / "checkpoints" / "last.ckpt"), Image.fromarray(photo("coffee", 90)))
     assert out.size == (90, 90)
+
+
+def test_training_photos_that_are_not_here_ask_for_a_prior_file(tmp_path):
+    """data=streaming lists the photos it was prepared from; on another machine they are not there, and
+    the prior pass would stop after 17 unreadable files with a traceback instead of saying what to do."""
+    from types import SimpleNamespace
+
+    from colorgan.cli import ConfigError
+    from colorgan.models.build import build_model
+
+    model = build_model(compose_cfg(tmp_path, ZHANG).model)
+    data = SimpleNamespace(train_files=[tmp_path / "elsewhere" / "a.jpg"], image_size=32, batch_size=2, num_workers=0)
+    model._trainer = SimpleNamespace(datamodule=data, strategy=None)
+    with pytest.raises(ConfigError, match="elsewhere/a.jpg is not here.*model.prior_file"):
+        model.setup("fit")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -138,6 +139,11 @@ class ClassificationColorizer(ColorizationModule):
             raise ConfigError(
                 f"model=zhang16 needs the ab prior of the training data, but {type(data).__name__} lists no "
                 "training files: pass model.prior_file=/path/prior_probs.npy"
+            )
+        if not Path(files[0]).is_file():  # data=streaming on a machine without the original photos
+            raise ConfigError(
+                f"model=zhang16 counts its ab prior from the training photos, but {files[0]} is not here "
+                "(data=streaming reads them only where they were prepared): pass model.prior_file=prior.npy"
             )
         strategy = self.trainer.strategy
         counts = training_counts(

@@ -16,6 +16,7 @@ from PIL import Image
 import colorgan.data.datasets
 from colorgan.data import FolderDataModule
 from colorgan.data.images import find_images
+from colorgan.data.index import list_images
 from colorgan.evaluate import evaluate
 from colorgan.train import train
 from tests.conftest import FAST, compose_cfg, photo
@@ -33,13 +34,15 @@ def save(path: Path, name: str = "chelsea", size: int = 48) -> Path:
 def test_symlinked_folders_are_followed_and_each_real_folder_is_listed_once(tmp_path):
     root, elsewhere = tmp_path / "photos", tmp_path / "elsewhere"
     save(root / "real" / "a.png")
+    save(root / "top.png", "rocket")  # beside the loop's target: must not come back as real/loop/top.png
     save(elsewhere / "b.png", "coffee")
     (root / "linked").symlink_to(elsewhere, target_is_directory=True)  # outside the root: followed
     (root / "0alias").symlink_to(root / "real", target_is_directory=True)  # a second path: its own path wins
     (root / "real" / "loop").symlink_to(root, target_is_directory=True)  # a cycle: must end
     (root / "real" / "self").symlink_to(".", target_is_directory=True)
     (root / "dangling").symlink_to(tmp_path / "gone", target_is_directory=True)
-    assert find_images(root) == [root / "linked" / "b.png", root / "real" / "a.png"]
+    assert find_images(root) == [root / "linked" / "b.png", root / "real" / "a.png", root / "top.png"]
+    assert list_images(root)[0] == ["linked/b.png", "real/a.png", "top.png"]  # data=folder's index: the same walk
 
 
 def test_a_symlinked_root_and_a_linked_folder_inside_a_linked_folder(tmp_path):
@@ -50,6 +53,7 @@ def test_a_symlinked_root_and_a_linked_folder_inside_a_linked_folder(tmp_path):
     root = tmp_path / "root"
     assert find_images(root) == [root / "x" / "a.png", root / "x" / "more" / "b.png"]
     assert all(os.path.commonpath([p, root]) == str(root) for p in find_images(root))  # paths below root
+    assert list_images(root)[0] == ["x/a.png", "x/more/b.png"]
 
 
 @pytest.fixture

@@ -57,24 +57,28 @@ class DatasetIndex:
 def list_images(root: Path) -> tuple[list[str], np.ndarray, np.ndarray]:
     """``(relative paths, sizes, mtimes)`` of the image files below ``root``, sorted by path.
 
-    Symlinked folders are followed, each real folder once (a link loop ends there). Progress is logged
-    every few seconds: listing a network file system can take minutes for millions of files.
+    Symlinked folders are followed, each real folder once: every folder reachable without a link is
+    listed first, then the linked ones (in name order), so a folder keeps its own path when it is also
+    linked to, and a link loop (to the root, to a parent) ends there. Progress is logged every few
+    seconds: listing a network file system can take minutes for millions of files.
     """
-    entries, stack, seen = [], [("", root)], set()
+    entries, real, linked, seen = [], [("", str(root))], [], set()
     start = last = time.monotonic()
-    while stack:
-        prefix, folder = stack.pop()
+    while real or linked:
+        prefix, folder = real.pop() if real else linked.pop(0)
         try:
+            info = os.stat(folder)
+            if (info.st_dev, info.st_ino) in seen:
+                continue
+            seen.add((info.st_dev, info.st_ino))
             with os.scandir(folder) as it:
                 for entry in it:
-                    if entry.is_dir():
-                        st = entry.stat()
-                        if (st.st_dev, st.st_ino) not in seen:
-                            seen.add((st.st_dev, st.st_ino))
-                            stack.append((f"{prefix}{entry.name}/", entry.path))
+                    if entry.is_dir():  # follows a link; a dangling one is not a folder
+                        (linked if entry.is_symlink() else real).append((f"{prefix}{entry.name}/", entry.path))
                     elif os.path.splitext(entry.name)[1].lower() in IMAGE_EXTENSIONS and entry.is_file():
                         st = entry.stat()
                         entries.append((f"{prefix}{entry.name}", st.st_size, st.st_mtime_ns))
+            linked.sort()
         except OSError as err:
             log.warning("data index: cannot list %s (%s): its files are left out", folder, err)
         if time.monotonic() - last >= PROGRESS_EVERY_S:

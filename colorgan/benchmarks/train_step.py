@@ -97,18 +97,11 @@ def eager_loop(args, device) -> float:
             g_loss.backward()
             opt_g.step()
             return L.shape[0]
-    elif isinstance(module, ClassificationColorizer):  # the same objective (soft encoding, rebalancing), no Lightning
+    else:  # zhang16: the same objective (soft encoding, rebalancing) without Lightning; the regressors: MSE
+        objective = module.objective if isinstance(module, ClassificationColorizer) else F.mse_loss
 
         def step() -> int:
-            loss = module.objective(G(L), ab)
-            opt_g.zero_grad()
-            loss.backward()
-            opt_g.step()
-            return L.shape[0]
-    else:
-
-        def step() -> int:
-            loss = F.mse_loss(G(L), ab)
+            loss = objective(G(L), ab)
             opt_g.zero_grad()
             loss.backward()
             opt_g.step()

@@ -8,6 +8,8 @@ from typing import TypeVar
 
 from omegaconf import DictConfig, OmegaConf
 
+from colorgan.errors import ColorganError
+
 T = TypeVar("T")
 
 
@@ -20,18 +22,9 @@ def config_dir() -> str:
     return str(packaged if (packaged / "train.yaml").is_file() else package.parent / "conf")
 
 
-class ConfigError(ValueError):
-    """Settings that cannot work together; the message says which and what to do instead."""
-
-
 def user_errors() -> tuple[type[Exception], ...]:
-    """The errors whose message names the culprit (and, for a diverged run, what was kept and what to
-    try). Imported here, not at the top: models raise ConfigError, and the checkpoint loader's allow-list
-    imports the models."""
-    from colorgan.models.divergence import DivergenceError
-    from colorgan.training.checkpoint import CheckpointError
-
-    return (CheckpointError, FileNotFoundError, ConfigError, DivergenceError)
+    """The errors whose message names the culprit (and, for a diverged run, what was kept and what to try)."""
+    return (ColorganError, FileNotFoundError)
 
 
 def run_task(task: Callable[[DictConfig], T], cfg: DictConfig) -> T:

@@ -17,8 +17,9 @@ import time
 from pathlib import Path
 
 from colorgan.data.images import IMAGE_EXTENSIONS, find_images, load_rgb
+from colorgan.errors import CheckpointError
 from colorgan.inference import colorize_image, resolve_device
-from colorgan.training.checkpoint import CheckpointError, load_colorizer
+from colorgan.training.checkpoint import load_colorizer
 
 log = logging.getLogger("colorgan.colorize")
 

@@ -14,7 +14,8 @@ import torch
 from omegaconf import DictConfig
 from pytorch_lightning.loggers import WandbLogger
 
-from colorgan.cli import ConfigError, config_dir, run_task
+from colorgan.cli import config_dir, run_task
+from colorgan.errors import ConfigError
 from colorgan.evaluation.protocols import images_to_score
 from colorgan.evaluation.report import markdown_report, wandb_table, write_report
 from colorgan.evaluation.scoring import Evaluation, eval_loader, evaluate_colorizers

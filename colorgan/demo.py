@@ -26,15 +26,14 @@ import torch
 from omegaconf import OmegaConf
 from PIL import Image
 
-from colorgan.cli import ConfigError
 from colorgan.color import gray_rgb, rgb_to_L_ab
 from colorgan.compare import load_models
 from colorgan.data.images import IMAGE_EXTENSIONS
 from colorgan.data.scan import is_gray
-from colorgan.data.uploads import UploadError, read_upload
+from colorgan.data.uploads import read_upload
+from colorgan.errors import CheckpointError, ConfigError, UploadError
 from colorgan.inference import colorize_image, resolve_device, working_shape
 from colorgan.models.base import ColorizationModule
-from colorgan.training.checkpoint import CheckpointError
 
 log = logging.getLogger("colorgan.demo")
 

@@ -22,9 +22,9 @@ from pytorch_lightning.plugins.environments import SLURMEnvironment, TorchElasti
 from pytorch_lightning.utilities import rank_zero_only
 from pytorch_lightning.utilities.exceptions import SIGTERMException
 
-from colorgan.cli import ConfigError, config_dir, run_task
+from colorgan.cli import config_dir, run_task
+from colorgan.errors import ConfigError, DivergenceError
 from colorgan.models.build import build_model
-from colorgan.models.divergence import DivergenceError
 from colorgan.training.auto_precision import AUTO, PLACEHOLDER, precision_callbacks
 from colorgan.training.loggers import ResilientWandbLogger, build_loggers
 from colorgan.training.precision import check_precision

@@ -15,9 +15,10 @@ from PIL import Image
 from colorgan.cli import run_task
 from colorgan.data import FolderDataModule
 from colorgan.data.datasets import ImageFileDataset
-from colorgan.data.images import ImageRejected, load_rgb
+from colorgan.data.images import load_rgb
 from colorgan.data.scan import REPORT_NAME, problem
 from colorgan.data.transforms import val_transform
+from colorgan.errors import ImageRejected
 from colorgan.train import train
 from tests.conftest import FAST, compose_cfg, photo
 

@@ -5,7 +5,8 @@ import pickle
 import pytest
 import torch
 
-from colorgan.training.checkpoint import CheckpointError, load_colorizer, read_checkpoint
+from colorgan.errors import CheckpointError
+from colorgan.training.checkpoint import load_colorizer, read_checkpoint
 from tests.conftest import MODELS
 
 

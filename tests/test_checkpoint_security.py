@@ -12,8 +12,9 @@ from omegaconf import OmegaConf
 from torch.optim.lr_scheduler import LambdaLR
 
 from colorgan.colorize import main as colorize_main
+from colorgan.errors import CheckpointError
 from colorgan.training.allowlist import TARGETS
-from colorgan.training.checkpoint import CheckpointError, load_colorizer, read_checkpoint
+from colorgan.training.checkpoint import load_colorizer, read_checkpoint
 from tests.conftest import CONF_DIR, compose_cfg
 
 

@@ -11,7 +11,8 @@ import pytorch_lightning as pl
 import torch
 
 from colorgan.cli import run_task
-from colorgan.models.divergence import DivergenceError, DivergenceGuard
+from colorgan.errors import DivergenceError
+from colorgan.models.divergence import DivergenceGuard
 from colorgan.models.gan_module import GANColorizer
 from colorgan.train import train
 from tests.conftest import FAST, compose_cfg

@@ -11,9 +11,9 @@ import torchvision
 from hydra import compose, initialize_config_dir
 from PIL import Image
 
-from colorgan.cli import ConfigError
 from colorgan.compare import compare
 from colorgan.data.images import find_images
+from colorgan.errors import ConfigError
 from colorgan.evaluate import evaluate
 from colorgan.evaluation.metrics import METRIC_NAMES
 from colorgan.inference import predict_ab

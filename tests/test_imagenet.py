@@ -125,7 +125,7 @@ def test_the_cli_names_the_missing_image_in_one_line(checkpoints, tmp_path):
 
 
 def test_a_protocol_needs_imagenet(checkpoints, tmp_path):
-    from colorgan.cli import ConfigError
+    from colorgan.errors import ConfigError
 
     overrides = [f"ckpt_path={checkpoints['mse_cnn']}", "protocol=ctest10k"]
     with pytest.raises(ConfigError, match="data=imagenet data.root="):

@@ -12,7 +12,8 @@ from pytorch_lightning.plugins.precision import MixedPrecision
 from torch.utils.data import DataLoader
 
 from colorgan.benchmarks.train_step import SameBatch
-from colorgan.cli import ConfigError, run_task
+from colorgan.cli import run_task
+from colorgan.errors import ConfigError
 from colorgan.models.gan_module import GANColorizer
 from colorgan.models.nets import PatchGAN, Pix2PixUNet
 from colorgan.train import train

@@ -10,8 +10,8 @@ import torch
 from PIL import Image
 from timm.data import create_transform, resolve_model_data_config
 
-from colorgan.cli import ConfigError
 from colorgan.data.images import load_rgb
+from colorgan.errors import ConfigError
 from colorgan.evaluate import evaluate
 from colorgan.evaluation.imagenet_labels import load_labels
 from colorgan.evaluation.protocols import Protocol

@@ -113,7 +113,7 @@ def test_training_photos_that_are_not_here_ask_for_a_prior_file(tmp_path):
     the prior pass would stop after 17 unreadable files with a traceback instead of saying what to do."""
     from types import SimpleNamespace
 
-    from colorgan.cli import ConfigError
+    from colorgan.errors import ConfigError
     from colorgan.models.build import build_model
 
     model = build_model(compose_cfg(tmp_path, ZHANG).model)

@@ -11,20 +11,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
+from colorgan.errors import ImageRejected
+
 log = logging.getLogger(__name__)
 
 MAX_PIXELS = 150_000_000  # a 12 000 x 12 500 scan; Pillow itself refuses 179 MP
 IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
 _ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
 _HIGH_DEPTH_MODES = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
-
-
-class ImageRejected(ValueError):
-    """An image colorgan will not decode; the message names the file and the reason."""
-
-    def __init__(self, path: str | Path, reason: str):
-        super().__init__(f"{path}: {reason}")
-        self.reason = reason
 
 
 def open_image(path: str | Path, max_pixels: int = MAX_PIXELS) -> Image.Image:

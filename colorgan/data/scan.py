@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from colorgan.data.images import MAX_PIXELS, ImageRejected, open_image, to_rgb
+from colorgan.data.images import MAX_PIXELS, open_image, to_rgb
+from colorgan.errors import ImageRejected
 
 log = logging.getLogger(__name__)
 

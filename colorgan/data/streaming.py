@@ -17,7 +17,6 @@ import torch
 from litdata import StreamingDataLoader, StreamingDataset
 from torch.utils.data import DataLoader, Dataset
 
-from colorgan.cli import ConfigError
 from colorgan.data.datamodule import ColorizationDataModule
 from colorgan.data.file_table import FileTable
 from colorgan.data.images import load_rgb
@@ -25,6 +24,7 @@ from colorgan.data.prepared import FORMAT_VERSION, META_NAME, SPLIT_NAME, join, 
 from colorgan.data.sampler import PADDING, ResumableSampler
 from colorgan.data.split import SPLITS, Split
 from colorgan.data.transforms import train_transform, val_transform
+from colorgan.errors import ConfigError
 
 
 class DecodeItem:

@@ -7,11 +7,8 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from colorgan.data.images import IMAGE_EXTENSIONS, ImageRejected, load_rgb, open_image
-
-
-class UploadError(ValueError):
-    """An upload that cannot be used; the message names the file and says why."""
+from colorgan.data.images import IMAGE_EXTENSIONS, load_rgb, open_image
+from colorgan.errors import ImageRejected, UploadError
 
 
 def read_upload(path: str | Path, max_pixels: int, limit_setting: str) -> Image.Image:

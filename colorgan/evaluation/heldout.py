@@ -13,8 +13,8 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from colorgan.cli import ConfigError
 from colorgan.data.fingerprints import found_in
+from colorgan.errors import ConfigError
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from omegaconf import DictConfig
 from PIL import Image
 from torchvision.transforms import v2
 
-from colorgan.cli import ConfigError
 from colorgan.data.imagenet import val_files, val_folder
+from colorgan.errors import ConfigError
 from colorgan.evaluation.heldout import align_split, check_heldout
 from colorgan.evaluation.scoring import eval_files
 

@@ -17,7 +17,7 @@ from omegaconf import DictConfig
 from timm.data import resolve_model_data_config
 from torch import Tensor, nn
 
-from colorgan.cli import ConfigError
+from colorgan.errors import ConfigError
 from colorgan.evaluation.imagenet_labels import load_labels
 from colorgan.evaluation.perceptual import _reason
 from colorgan.models.nets.timm_models import create_timm_model

@@ -17,8 +17,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torchmetrics import MeanMetric
 
-from colorgan.cli import ConfigError
 from colorgan.color import AB_SCALE
+from colorgan.errors import ConfigError
 from colorgan.evaluation import metrics
 from colorgan.models import ab_bins
 from colorgan.models.ab_prior import LOSS_STRIDE, load_prior_file, training_counts

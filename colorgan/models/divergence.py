@@ -8,6 +8,8 @@ import pytorch_lightning as pl
 import torch
 from torch import Tensor, nn
 
+from colorgan.errors import DivergenceError
+
 log = logging.getLogger(__name__)
 
 NONFINITE_ACTIONS = ("stop", "skip", "off")
@@ -18,10 +20,6 @@ COLLAPSE_ACTIONS = ("auto", "stop", "warn", "off")
 # healthy hinge GAN reaches on most patches for long stretches while G still learns from -D(fake):
 # there a low loss is worth a warning, not a stop.
 COLLAPSE_DEFAULTS = {"vanilla": "stop", "lsgan": "stop", "hinge": "warn"}
-
-
-class DivergenceError(RuntimeError):
-    """Training stopped because it diverged; ``last.ckpt`` still holds the last good state."""
 
 
 class DivergenceGuard:

@@ -17,6 +17,7 @@ from typing import Any
 import hydra
 import torch
 
+from colorgan.errors import CheckpointError
 from colorgan.models.base import ColorizationModule
 from colorgan.training.allowlist import FACTORIES, MODULES, TARGETS
 
@@ -24,10 +25,6 @@ CONFIG_KEY = "colorgan_model_config"
 META_KEY = "colorgan_meta"
 _WEIGHT_FLAGS = ("pretrained", "classifier_pretrained")
 _PLAIN = (str, int, float, bool, type(None))
-
-
-class CheckpointError(ValueError):
-    """A file that is not a loadable colorgan checkpoint; the message names the file and why."""
 
 
 def _refuse(path: Path, where: str, why: str) -> CheckpointError:

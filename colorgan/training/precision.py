@@ -8,7 +8,7 @@ instead of failing or silently learning nothing mid-run.
 
 from __future__ import annotations
 
-from colorgan.cli import ConfigError
+from colorgan.errors import ConfigError
 
 AUTO = "auto"
 SUPPORTED = ("32-true", "16-mixed", "bf16-mixed")

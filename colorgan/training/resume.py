@@ -19,7 +19,7 @@ from pytorch_lightning.callbacks import Checkpoint
 from pytorch_lightning.plugins.io import TorchCheckpointIO
 from pytorch_lightning.utilities.exceptions import SIGTERMException
 
-from colorgan.cli import ConfigError
+from colorgan.errors import ConfigError
 from colorgan.training.checkpoint import CONFIG_KEY, read_checkpoint
 
 log = logging.getLogger(__name__)

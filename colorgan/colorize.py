@@ -16,7 +16,8 @@ import sys
 import time
 from pathlib import Path
 
-from colorgan.data.images import IMAGE_EXTENSIONS, find_images, load_rgb
+from colorgan.data.images import IMAGE_EXTENSIONS, load_rgb
+from colorgan.data.walk import find_images
 from colorgan.errors import CheckpointError
 from colorgan.inference import colorize_image, resolve_device
 from colorgan.training.checkpoint import load_colorizer

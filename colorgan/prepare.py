@@ -10,8 +10,9 @@ from __future__ import annotations
 import hydra
 from omegaconf import DictConfig
 
-from colorgan.cli import run_task
-from colorgan.data.prepared import SPLIT_NAME, join, prepare_dataset
+from colorgan.cli import config_dir, run_task
+from colorgan.data.streaming.layout import SPLIT_NAME, join
+from colorgan.data.streaming.prepare import prepare_dataset
 
 
 def prepare(cfg: DictConfig) -> dict:
@@ -27,7 +28,7 @@ def prepare(cfg: DictConfig) -> dict:
     return record
 
 
-@hydra.main(version_base="1.3", config_path="../conf", config_name="prepare")
+@hydra.main(version_base="1.3", config_path=config_dir(), config_name="prepare")
 def main(cfg: DictConfig) -> None:
     run_task(prepare, cfg)
 

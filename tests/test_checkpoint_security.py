@@ -37,7 +37,7 @@ def library_payload(marker: Path) -> dict:
 
 def helper_payload(marker: Path) -> dict:
     """colorgan's own report writer: creates ``marker/skipped_images.tsv``."""
-    return {"_target_": "colorgan.data.scan.write_report", "skipped": [["x", "pwned"]], "report_dir": str(marker)}
+    return {"_target_": "colorgan.data.scan.write_skipped_list", "skipped": [["x", "pwned"]], "report_dir": str(marker)}
 
 
 PAYLOADS = {"method": method_payload, "library function": library_payload, "colorgan helper": helper_payload}

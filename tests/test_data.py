@@ -7,9 +7,10 @@ from PIL import Image
 
 from colorgan.data import FolderDataModule, SampleDataModule
 from colorgan.data.datasets import ImageFileDataset
-from colorgan.data.images import find_images, load_rgb
+from colorgan.data.images import load_rgb
 from colorgan.data.samples import sample_photos
 from colorgan.data.transforms import train_transform, val_transform
+from colorgan.data.walk import find_images
 from tests.conftest import photo
 
 RED = (220, 30, 30)

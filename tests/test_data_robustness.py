@@ -15,8 +15,7 @@ from PIL import Image
 
 import colorgan.data.datasets
 from colorgan.data import FolderDataModule
-from colorgan.data.images import find_images
-from colorgan.data.index import list_images
+from colorgan.data.walk import find_images, list_images
 from colorgan.evaluate import evaluate
 from colorgan.train import train
 from tests.conftest import FAST, compose_cfg, photo

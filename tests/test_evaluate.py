@@ -12,7 +12,7 @@ from hydra import compose, initialize_config_dir
 from PIL import Image
 
 from colorgan.compare import compare
-from colorgan.data.images import find_images
+from colorgan.data.walk import find_images
 from colorgan.errors import ConfigError
 from colorgan.evaluate import evaluate
 from colorgan.inference import predict_ab

@@ -87,7 +87,7 @@ def test_a_second_datamodule_on_the_same_folder_checks_nothing(folder, tmp_path,
     checked.clear()
     again = module()  # a new run, a resume or an evaluate on the same folder
     again.setup()
-    assert checked == [] and again.index.checked == 0
+    assert checked == [] and again.indexed(again.root).checked == 0
     assert [list(again.split.files(s)) for s in ("train", "val", "test")] == [
         list(first.split.files(s)) for s in ("train", "val", "test")
     ]
@@ -114,7 +114,7 @@ def test_other_ranks_load_rank_zeros_index_and_take_its_split(folder, tmp_path, 
     monkeypatch.setattr("pytorch_lightning.utilities.rank_zero_only.rank", 1)
     rank1 = FolderDataModule(root=str(folder), index_cache=cache, num_workers=0, image_size=32)
     rank1.setup()
-    assert np.array_equal(rank1.index.files.blob, rank0.index.files.blob)
+    assert np.array_equal(rank1.indexed(folder).files.blob, rank0.indexed(folder).files.blob)
 
     rank1.split.train = FileTable.from_relpaths(folder, [])  # pretend it had come out differently
     strategy = SimpleNamespace(broadcast=lambda obj: rank0.split)
@@ -128,3 +128,26 @@ def test_long_scans_report_progress(folder, monkeypatch, caplog):
     with caplog.at_level(logging.INFO):
         build_index(folder, LIMITS, workers=0, cache=None)
     assert any("files checked (" in r.message for r in caplog.records)
+
+
+def test_imagenet_and_the_sample_photos_read_the_same_cached_index(tmp_path, checked):
+    """data=imagenet's headers and the sample photos' verdicts come from the index cache on a second run,
+    as data=folder's do: nothing is checked again (before: every run re-read every header)."""
+    from colorgan.data import ImageNetDataModule, SampleDataModule
+    from tests.test_imagenet import fake_imagenet
+
+    root = fake_imagenet(tmp_path / "ILSVRC2012")
+    for make in (
+        lambda: ImageNetDataModule(str(root), val_fraction=0.2, num_workers=0, index_cache=str(tmp_path / "c")),
+        lambda: SampleDataModule(num_workers=0, index_cache=str(tmp_path / "c")),
+    ):
+        first = make()
+        first.setup()
+        assert checked, "the first run checks its files"
+        checked.clear()
+        again = make()
+        again.setup()
+        assert checked == [], f"{type(again).__name__} re-checked {checked}"
+        assert [list(again.split.files(s)) for s in ("train", "val", "test")] == [
+            list(first.split.files(s)) for s in ("train", "val", "test")
+        ]

@@ -9,8 +9,8 @@ from PIL import Image
 
 from colorgan.data import FolderDataModule
 from colorgan.data.fingerprints import file_keys, found_in
-from colorgan.data.images import find_images
 from colorgan.data.split import SPLITS, file_split, hash_split, layout_split
+from colorgan.data.walk import find_images
 from colorgan.models.base import META_KEY
 from colorgan.training.checkpoint import read_checkpoint
 from tests.conftest import FAST, compose_cfg, photo

@@ -16,8 +16,8 @@ from litdata import StreamingDataset
 from PIL import Image
 
 from colorgan.data import FolderDataModule
-from colorgan.data.prepared import prepare_dataset
 from colorgan.data.streaming import StreamingDataModule
+from colorgan.data.streaming.prepare import prepare_dataset
 from tests.conftest import photo, run_module
 from tests.test_resume import load, start, wait_for_step
 

@@ -17,9 +17,9 @@ from torchvision.transforms import v2
 from colorgan.benchmarks.timing import images_per_second
 from colorgan.color import AB_SCALE, L_SCALE, rgb_to_L_ab
 from colorgan.data import FolderDataModule
-from colorgan.data.prepared import prepare_dataset
 from colorgan.data.split import Split
 from colorgan.data.streaming import StreamingDataModule
+from colorgan.data.streaming.prepare import prepare_dataset
 
 
 class ClassicLabDataset(Dataset):

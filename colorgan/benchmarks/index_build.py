@@ -15,7 +15,8 @@ def run(args: argparse.Namespace, device: torch.device) -> tuple[dict[str, float
     with tempfile.TemporaryDirectory(prefix="colorgan-index-") as cache:  # cold: a cache of its own
 
         def index():
-            return FolderDataModule(root=args.images, index_cache=cache, num_workers=args.workers).data_index()
+            data = FolderDataModule(root=args.images, index_cache=cache, num_workers=args.workers)
+            return data.indexed(data.root)
 
         cold, warm = index(), index()
     n = len(cold.files)

@@ -34,7 +34,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         partial.unlink(missing_ok=True)
 
 
-def read_json(path: Path) -> Any:
+def read_cache_entry(path: Path) -> Any:
     """The JSON in ``path``, or None when it is missing or unreadable (a cache is never fatal)."""
     try:
         return json.loads(path.read_text())
@@ -42,5 +42,6 @@ def read_json(path: Path) -> Any:
         return None
 
 
-def write_json(path: Path, value: Any) -> None:
+def write_cache_entry(path: Path, value: Any) -> None:
+    """Store ``value`` as JSON at ``path``, atomically (a concurrent reader sees the old entry or the new)."""
     atomic_write_bytes(path, json.dumps(value, indent=1, sort_keys=True).encode())

@@ -1,5 +1,6 @@
 """The LightningDataModule every data source shares: split, data check, loaders, resumable order.
-The sources: folder.py (your photos, the sample photos), imagenet.py, streaming.py."""
+The sources: folder.py (your photos, the sample photos), imagenet.py, streaming/. Every source on disk
+draws its split from the cached dataset index (index.py) of its folders: one walk, one file check."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from colorgan.data.datasets import ImageFileDataset, collate_readable
 from colorgan.data.file_table import FileTable
 from colorgan.data.fingerprints import file_keys
 from colorgan.data.images import MAX_PIXELS
+from colorgan.data.index import USER_CACHE, DatasetIndex, build_index, wait_for_index
 from colorgan.data.sampler import ResumableSampler
-from colorgan.data.scan import ScanResult, scan_images, write_report
+from colorgan.data.scan import ScanResult, scan_images, write_skipped_list
 from colorgan.data.split import SPLITS, Split
 from colorgan.data.transforms import train_transform, val_transform
 
@@ -45,6 +47,7 @@ class ColorizationDataModule(pl.LightningDataModule):
         min_image_side: int = 32,
         exclude_grayscale: bool = True,
         decode_check: bool = True,
+        index_cache: str | None = USER_CACHE,
         report_dir: str | None = None,
     ):
         super().__init__()
@@ -62,7 +65,10 @@ class ColorizationDataModule(pl.LightningDataModule):
             "exclude_grayscale": exclude_grayscale,
             "decode": decode_check,
         }
+        self.index_cache = index_cache  # a folder, auto (the user's cache folder) or None (no cache)
         self.report_dir = report_dir
+        self._indexes: dict[Path, DatasetIndex] = {}
+        self.left_out: list[tuple[Path, str]] = []  # what the data check skipped of this split's files
         self.split: Split | None = None
         self._shared = False  # the split was broadcast from DDP rank 0
 
@@ -70,7 +76,33 @@ class ColorizationDataModule(pl.LightningDataModule):
     source = "the dataset"  # where the files come from, for messages
 
     def list_files(self) -> Split:
+        """The train / val / test files after the data check (what it skipped goes to ``left_out``)."""
         raise NotImplementedError
+
+    def indexed(self, folder: Path) -> DatasetIndex:
+        """Every image below ``folder`` and the data check's verdict on it, built once per run from the
+        cache (``index_cache``): only new or changed files are checked. DDP ranks > 0 read rank 0's."""
+        if folder not in self._indexes:
+            if rank_zero_only.rank > 0 and self.index_cache is not None:
+                self._indexes[folder] = wait_for_index(folder, self.limits, self.index_cache)
+            else:
+                self._indexes[folder] = build_index(folder, self.limits, self.num_workers, self.index_cache)
+        return self._indexes[folder]
+
+    def usable(self, folder: Path) -> FileTable:
+        """The files below ``folder`` the data check kept; the ones it skipped are counted in ``left_out``."""
+        index = self.indexed(folder)
+        self.left_out += index.skipped
+        return index.usable
+
+    def checked(self, split: Split, index: DatasetIndex) -> Split:
+        """A split of named files, less those the data check rejects: the verdicts of ``index``; files it
+        does not list (outside its folder) are checked now."""
+        listed, known = split.files("all"), set(index.files)
+        outside = scan_images([f for f in listed if f not in known], self.num_workers, **self.limits)
+        bad = dict(index.skipped) | dict(outside.skipped)
+        self.left_out += [(f, bad[f]) for f in listed if f in bad]
+        return Split(*([f for f in split.files(s) if f not in bad] for s in SPLITS), rule=split.rule)
 
     @property
     def train_files(self) -> list[Path]:
@@ -91,7 +123,8 @@ class ColorizationDataModule(pl.LightningDataModule):
 
     def setup(self, stage: str | None = None) -> None:
         if self.split is None:
-            split = self._checked(self.list_files())
+            self.left_out = []
+            split = self._report(self.list_files())
             root = self.root if self.root is not None else Path("/")
             # one string table per split, not a Path object per file (0.5 GB per process for ImageNet)
             self.split = Split(*(FileTable.from_paths(root, split.files(s)) for s in SPLITS), rule=split.rule)
@@ -119,22 +152,14 @@ class ColorizationDataModule(pl.LightningDataModule):
             "val_keys": file_keys(self.val_files),
         }
 
-    def _checked(self, split: Split) -> Split:
-        """The split without the files ``scan_images`` rejects."""
-        result = scan_images(split.files("all"), workers=self.num_workers, **self.limits)
-        return self._without(split, result)
-
-    def _without(self, split: Split, result: ScanResult, present: bool = True) -> Split:
-        """``split`` without ``result.skipped`` (``present=False``: they were left out already);
-        reported, and fatal if no train file is left."""
-        if not result.skipped:
+    def _report(self, split: Split, need_train: bool = True) -> Split:
+        """``split``, after saying what the data check left out; fatal if no training file is left."""
+        if not self.left_out:
             return split
-        report = write_report(result.skipped, self.report_dir) if rank_zero_only.rank == 0 else None
+        result = ScanResult(split.files("all"), self.left_out)
+        report = write_skipped_list(self.left_out, self.report_dir) if rank_zero_only.rank == 0 else None
         where = f"; full list: {report}" if report else ""
-        if present:
-            skipped = {f for f, _ in result.skipped}
-            split = Split(*([f for f in split.files(s) if f not in skipped] for s in SPLITS), rule=split.rule)
-        if not split.train:
+        if need_train and not split.train:
             raise FileNotFoundError(f"no usable training image in {self.source}: {result.summary()}{where}")
         log.warning("data: %s%s", result.summary(), where)
         return split

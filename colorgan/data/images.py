@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import warnings
 from pathlib import Path
 
@@ -35,43 +34,6 @@ def open_image(path: str | Path, max_pixels: int = MAX_PIXELS) -> Image.Image:
             "(data.max_image_pixels): refused as a possible decompression bomb",
         )
     return img
-
-
-def _walk(root: Path) -> list[Path]:
-    """Every file below ``root``, following symlinked folders; each real folder is listed once.
-
-    The tree is walked without following links first, then each linked folder (in sorted order) not
-    already seen, so a folder keeps its own path when it is both inside ``root`` and linked to, and a
-    link cycle (a folder linking to its parent) ends instead of hanging the scan.
-    """
-    seen: set[tuple[int, int]] = set()  # (device, inode) of every folder listed
-    files: list[Path] = []
-    pending = [root]
-    while pending:
-        for folder, dirs, names in os.walk(pending.pop(0)):
-            info = os.stat(folder)
-            if (info.st_dev, info.st_ino) in seen:
-                dirs.clear()
-                continue
-            seen.add((info.st_dev, info.st_ino))
-            links = sorted(d for d in dirs if os.path.islink(os.path.join(folder, d)))
-            pending += [Path(folder, d) for d in links]
-            dirs[:] = sorted(d for d in dirs if d not in links)
-            files += [Path(folder, n) for n in names]
-    return files
-
-
-def find_images(root: str | Path) -> list[Path]:
-    """All image files below ``root`` (recursive through symlinked folders, by extension,
-    case-insensitive), sorted."""
-    root = Path(root).expanduser()
-    if not root.is_dir():
-        raise FileNotFoundError(f"image folder does not exist or is not a folder: {root}")
-    files = sorted(p for p in _walk(root) if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file())
-    if not files:
-        exts = ", ".join(sorted(IMAGE_EXTENSIONS))
-        raise FileNotFoundError(f"no image files ({exts}) found below {root}")
-    return files
 
 
 def _to_8bit_gray(img: Image.Image) -> Image.Image:

@@ -15,7 +15,6 @@ import hashlib
 import io
 import json
 import logging
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,12 +24,13 @@ import numpy as np
 from colorgan.data.cache import atomic_write_bytes, user_cache_dir
 from colorgan.data.file_table import FileTable
 from colorgan.data.images import IMAGE_EXTENSIONS
-from colorgan.data.scan import PROGRESS_EVERY_S, scan_images
+from colorgan.data.scan import scan_images
+from colorgan.data.walk import list_images
 
 log = logging.getLogger(__name__)
 
 INDEX_VERSION = 1
-AUTO = "auto"
+USER_CACHE = "auto"  # data.index_cache=auto: the index lives in the user's cache folder
 
 
 @dataclass
@@ -54,46 +54,11 @@ class DatasetIndex:
         return [(self.files[i], self.reasons[self.status[i] - 1]) for i in np.flatnonzero(self.status).tolist()]
 
 
-def list_images(root: Path) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """``(relative paths, sizes, mtimes)`` of the image files below ``root``, sorted by path.
-
-    Symlinked folders are followed, each real folder once: every folder reachable without a link is
-    listed first, then the linked ones (in name order), so a folder keeps its own path when it is also
-    linked to, and a link loop (to the root, to a parent) ends there. Progress is logged every few
-    seconds: listing a network file system can take minutes for millions of files.
-    """
-    entries, real, linked, seen = [], [("", str(root))], [], set()
-    start = last = time.monotonic()
-    while real or linked:
-        prefix, folder = real.pop() if real else linked.pop(0)
-        try:
-            info = os.stat(folder)
-            if (info.st_dev, info.st_ino) in seen:
-                continue
-            seen.add((info.st_dev, info.st_ino))
-            with os.scandir(folder) as it:
-                for entry in it:
-                    if entry.is_dir():  # follows a link; a dangling one is not a folder
-                        (linked if entry.is_symlink() else real).append((f"{prefix}{entry.name}/", entry.path))
-                    elif os.path.splitext(entry.name)[1].lower() in IMAGE_EXTENSIONS and entry.is_file():
-                        st = entry.stat()
-                        entries.append((f"{prefix}{entry.name}", st.st_size, st.st_mtime_ns))
-            linked.sort()
-        except OSError as err:
-            log.warning("data index: cannot list %s (%s): its files are left out", folder, err)
-        if time.monotonic() - last >= PROGRESS_EVERY_S:
-            last = time.monotonic()
-            log.info("data index: listing %s: %d image files so far (%.0f s)", root, len(entries), last - start)
-    entries.sort()
-    relpaths = [e[0] for e in entries]
-    return relpaths, np.array([e[1] for e in entries], np.int64), np.array([e[2] for e in entries], np.int64)
-
-
 def index_path(root: Path, limits: dict, cache: str | Path | None) -> Path | None:
     """Where the index of ``root`` checked with ``limits`` is cached; None with no cache."""
     if cache is None:
         return None
-    folder = user_cache_dir() / "index" if str(cache) == AUTO else Path(cache).expanduser()
+    folder = user_cache_dir() / "index" if str(cache) == USER_CACHE else Path(cache).expanduser()
     key = hashlib.sha1(f"{INDEX_VERSION}|{root}|{json.dumps(limits, sort_keys=True)}".encode()).hexdigest()[:16]
     return folder / f"{root.name or 'root'}-{key}.npz"
 
@@ -136,7 +101,7 @@ def _reuse(old: DatasetIndex | None, relpaths: list[str], size: np.ndarray, mtim
     return found
 
 
-def build_index(root: Path, limits: dict, workers: int = 0, cache: str | Path | None = AUTO) -> DatasetIndex:
+def build_index(root: Path, limits: dict, workers: int = 0, cache: str | Path | None = USER_CACHE) -> DatasetIndex:
     """List ``root``, reuse the cached verdicts of unchanged files, check the others, save, return."""
     if not root.is_dir():
         raise FileNotFoundError(f"image folder does not exist or is not a folder: {root}")

@@ -129,7 +129,7 @@ class _Progress:
             log.info("%s: %d files checked in %.0f s", self.what, self.n, time.monotonic() - self.start)
 
 
-def write_report(skipped: list[tuple[Path, str]], report_dir: str | Path | None) -> Path | None:
+def write_skipped_list(skipped: list[tuple[Path, str]], report_dir: str | Path | None) -> Path | None:
     """The full list of skipped files, one ``path<TAB>reason`` per line; None when nothing to write."""
     if not skipped or report_dir is None:
         return None

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 
 import torch
 
-from colorgan.data.cache import read_json, user_cache_dir, write_json
+from colorgan.data.cache import read_cache_entry, user_cache_dir, write_cache_entry
 from colorgan.models.base import ColorizationModule
 from colorgan.training.machine import cpu_description, cpu_key
 from colorgan.training.step_cost import Overtime, StepRunner, matmul_flops_per_s, step_flops
@@ -134,7 +134,7 @@ def cpu_precision(
     True/False fixes the layout (only the precision is probed); None probes both layouts."""
     key = f"{cpu_key()}-{workload_key(module, image_size, batch, channels_last)}"
     path = user_cache_dir() / CACHE_NAME
-    stored = (read_json(path) or {}) if cache else {}
+    stored = (read_cache_entry(path) or {}) if cache else {}
     if isinstance(stored.get(key), dict):
         record = stored[key]
         return PrecisionChoice(**{**record["choice"], "source": "cache"})
@@ -153,8 +153,8 @@ def cpu_precision(
         round(time.perf_counter() - start, 2),
     )  # fmt: skip
     if cache:
-        stored = read_json(path) or {}  # re-read: another run may have written meanwhile
+        stored = read_cache_entry(path) or {}  # re-read: another run may have written meanwhile
         stored[key] = {"choice": asdict(choice), "machine": cpu_description(), "model": type(module).__name__,
                        "image_size": image_size, "batch": batch, "probed": time.strftime("%Y-%m-%d %H:%M")}  # fmt: skip
-        write_json(path, stored)
+        write_cache_entry(path, stored)
     return choice

@@ -1,10 +1,4 @@
-"""Writing and reading a prepared dataset: a data module's train/val/test splits as litdata chunks.
-
-Layout of ``DIR`` (a local folder, ``s3://`` or ``gs://``)::
-
-    DIR/train/, DIR/val/, DIR/test/   litdata optimized datasets of {"image": bytes, "path": str}
-    DIR/split.json                    the split, as RUN/split.json (usable as data.split_file on the photos)
-    DIR/colorgan.json                 the source, the check settings, the counts, the photos' fingerprints
+"""Writing a data module's checked train/val/test splits as a prepared dataset (layout.py) for data=streaming.
 
 The images are the files' own bytes (any format Pillow reads; JPEGs keep their draft-mode decode) or,
 with ``max_side``, each photo upright, as RGB, resized to at most ``max_side`` pixels on its long side and
@@ -14,10 +8,8 @@ re-encoded as JPEG. Only files the data check kept are written, split exactly as
 from __future__ import annotations
 
 import io
-import json
 import logging
 import os
-import tempfile
 from pathlib import Path
 
 import litdata
@@ -27,57 +19,9 @@ from colorgan.data.datamodule import ColorizationDataModule
 from colorgan.data.file_table import FileTable
 from colorgan.data.images import load_rgb
 from colorgan.data.split import SPLITS
+from colorgan.data.streaming.layout import FORMAT_VERSION, META_NAME, SPLIT_NAME, is_remote, join, write_json
 
 log = logging.getLogger(__name__)
-
-META_NAME = "colorgan.json"
-SPLIT_NAME = "split.json"
-FORMAT_VERSION = 1
-
-
-def is_remote(url: str) -> bool:
-    return "://" in url
-
-
-def join(url: str, name: str) -> str:
-    return f"{url.rstrip('/')}/{name}"
-
-
-def write_text(url: str, text: str) -> None:
-    """A small text file, locally or uploaded to object storage (litdata's S3/GCS clients)."""
-    if not is_remote(url):
-        Path(url).parent.mkdir(parents=True, exist_ok=True)
-        Path(url).write_text(text)
-        return
-    from litdata.streaming.fs_provider import _get_fs_provider  # litdata==0.2.76 (pinned): its own uploader
-
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-        f.write(text)
-    try:
-        _get_fs_provider(url).upload_file(f.name, url)
-    finally:
-        os.unlink(f.name)
-
-
-def read_text(url: str) -> str:
-    if not is_remote(url):
-        return Path(url).read_text()
-    from litdata.streaming.fs_provider import _get_fs_provider
-
-    with tempfile.TemporaryDirectory() as tmp:
-        local = os.path.join(tmp, "file")
-        _get_fs_provider(url).download_file(url, local)
-        return Path(local).read_text()
-
-
-def read_json(url: str, what: str) -> dict:
-    try:
-        return json.loads(read_text(url))
-    except (OSError, ValueError) as err:
-        raise FileNotFoundError(
-            f"data.input_dir: cannot read {what} {url} ({err}): is it a dataset written by python -m colorgan.prepare?"
-        ) from err
-
 
 class EncodeFile:
     """Index -> ``{"image": bytes, "path": relative path}``: the file's bytes, or resized and re-encoded."""
@@ -133,6 +77,6 @@ def prepare_dataset(
         "limits": datamodule.limits, "max_side": max_side, "jpeg_quality": quality if max_side else None,
         "train_keys": meta["train_keys"].tolist(), "val_keys": meta["val_keys"].tolist(),
     }  # fmt: skip
-    write_text(join(out, SPLIT_NAME), json.dumps(datamodule.split_record()) + "\n")
-    write_text(join(out, META_NAME), json.dumps(record) + "\n")
+    write_json(join(out, SPLIT_NAME), datamodule.split_record())
+    write_json(join(out, META_NAME), record)
     return record

@@ -20,9 +20,9 @@ from torch.utils.data import DataLoader, Dataset
 from colorgan.data.datamodule import ColorizationDataModule
 from colorgan.data.file_table import FileTable
 from colorgan.data.images import load_rgb
-from colorgan.data.prepared import FORMAT_VERSION, META_NAME, SPLIT_NAME, join, read_json
 from colorgan.data.sampler import PADDING, ResumableSampler
 from colorgan.data.split import SPLITS, Split
+from colorgan.data.streaming.layout import FORMAT_VERSION, META_NAME, SPLIT_NAME, join, read_json
 from colorgan.data.transforms import train_transform, val_transform
 from colorgan.errors import ConfigError
 
@@ -84,11 +84,8 @@ class StreamingDataModule(ColorizationDataModule):
             raise ConfigError(f"{self.input_dir}: prepared with another format version ({self.meta.get('version')})")
         record = read_json(join(self.input_dir, SPLIT_NAME), "its split")
         self.root = Path(self.meta["root"])  # where the photos were: split.json's paths are relative to it
-        parts = [FileTable.from_relpaths(self.root, record[s]) for s in SPLITS]
+        parts = [FileTable.from_relpaths(self.root, record[s]) for s in SPLITS]  # checked when prepared
         return Split(*parts, rule={**record["rule"], "prepared": self.input_dir})
-
-    def _checked(self, split: Split) -> Split:
-        return split  # the data check ran when the dataset was prepared: only the files it kept are there
 
     def split_meta(self) -> dict:
         """As ``data=folder`` records it; the fingerprints were taken from the photos when prepared."""

@@ -139,3 +139,19 @@ def test_each_ddp_rank_validates_on_as_many_batches_and_every_val_photo_once(fol
         batches.add(len(loader))
         seen += [Path(p).name for batch in loader for p in batch["path"]]
     assert batches == {1} and sorted(seen) == sorted(f.name for f in dm.val_files)
+
+
+def test_the_prepared_datasets_json_files_go_through_fsspec_to_any_store(tmp_path):
+    """colorgan.json and split.json are written and read through fsspec (its in-memory store stands in for
+    s3:// or gs://); a store whose fsspec driver is missing, or a file that is not there, is one clear error."""
+    from colorgan.data.streaming.layout import read_json, write_json
+    from colorgan.errors import ConfigError
+
+    write_json("memory://bucket/prepared/colorgan.json", {"version": 1, "root": "/photos"})
+    assert read_json("memory://bucket/prepared/colorgan.json", "its description") == {"version": 1, "root": "/photos"}
+    write_json(str(tmp_path / "new" / "split.json"), {"train": ["a.jpg"]})  # a local folder is made on the way
+    assert read_json(str(tmp_path / "new" / "split.json"), "its split") == {"train": ["a.jpg"]}
+    with pytest.raises(ConfigError, match="nowhere/colorgan.json"):
+        read_json("memory://nowhere/colorgan.json", "its description")
+    with pytest.raises(ConfigError, match="fsspec cannot open"):
+        write_json("nosuchstore://bucket/colorgan.json", {})

@@ -32,7 +32,7 @@ def join(url: str, name: str) -> str:
 def _open(url: str, mode: str):
     try:
         return fsspec.open(url, mode, auto_mkdir=True)
-    except ImportError as err:  # e.g. s3:// without s3fs
+    except (ImportError, ValueError) as err:  # s3:// without s3fs installed; a protocol fsspec does not know
         raise ConfigError(f"{url}: fsspec cannot open this kind of URL here ({err})") from err
 
 

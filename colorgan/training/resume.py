@@ -75,6 +75,12 @@ class LastCheckpoint(Checkpoint):
 
     It is not written when training stops for any other error (e.g. divergence), so it stays
     the last good state.
+
+    Why not Lightning's ``ModelCheckpoint(save_last=True, every_n_train_steps=..., train_time_interval=...)``:
+    in pytorch-lightning 2.6.6 its batch-end save under manual optimization (the GAN modules) ignores
+    ``train_time_interval``; with ``save_top_k=0`` it writes ``last.ckpt`` at an epoch or validation end only
+    when a top-k file was written at the same step, and its ``on_train_end`` save comes after the epoch
+    counter moved on (a resumed run would skip an epoch: tests/test_resume.py fails with it).
     """
 
     def __init__(self, dirpath: str, every_n_train_steps: int | None = None, every_n_minutes: float | None = None):

@@ -3,7 +3,6 @@ DDP agreement, and what a run records in its checkpoint."""
 
 from __future__ import annotations
 
-import time
 from types import SimpleNamespace
 
 import pytest
@@ -15,7 +14,7 @@ from pytorch_lightning.plugins.precision import MixedPrecision
 from colorgan.benchmarks.models import benchmark_model
 from colorgan.models.base import META_KEY
 from colorgan.train import train
-from colorgan.training import auto_precision, precision_probe
+from colorgan.training import auto_precision, precision_probe, step_cost
 from colorgan.training.auto_precision import AutoPrecision, gpu_precision
 from colorgan.training.machine import cpu_key
 from colorgan.training.precision_probe import PrecisionChoice, choose, cpu_precision, time_candidates
@@ -40,7 +39,31 @@ def fake_probe(monkeypatch, seconds: dict) -> list:
         return {c: seconds[c] for c in candidates}
 
     monkeypatch.setattr(precision_probe, "time_candidates", timed)
+    monkeypatch.setattr(precision_probe, "WORTH_PROBING_S", 0.0)  # every run counts as long enough to probe
     return calls
+
+
+def test_a_short_run_starts_at_once_in_32_true_and_a_cached_choice_still_applies(tmp_path, monkeypatch, cache_dir):
+    """The quick start never waits for the probe: a run planned for a few minutes trains in 32-true at once
+    (nothing is timed, nothing cached); where a probe already ran for this machine and workload, its
+    cached choice is used, short run or not."""
+
+    def no_probe(*args):
+        raise AssertionError("the probe ran for a short run")
+
+    monkeypatch.setattr(precision_probe, "time_candidates", no_probe)
+    module = benchmark_model("mse_cnn", 32)
+    short = cpu_precision(module, 32, 4, steps=20)
+    assert (short.precision, short.source) == ("32-true", "short run") and "not worth probing" in short.reason
+    assert not (cache_dir / precision_probe.CACHE_NAME).exists()
+    assert precision_probe.short_run(module, 32, 4, steps=float("inf"), max_s=3600.0) is None  # an hour: probed
+
+    fake_probe(monkeypatch, {FP32: 1.0, FP32_CL: 1.0, BF16: 0.5, BF16_CL: 0.6})
+    cpu_precision(module, 32, 4)  # a long run probes and caches
+    monkeypatch.setattr(precision_probe, "time_candidates", no_probe)
+    monkeypatch.setattr(precision_probe, "WORTH_PROBING_S", 600.0)
+    cached = cpu_precision(module, 32, 4, steps=20)
+    assert (cached.precision, cached.source) == ("bf16-mixed", "cache")
 
 
 @pytest.mark.parametrize(
@@ -86,15 +109,23 @@ def test_the_cache_key_changes_with_the_thread_count():
     assert cpu_key() == key
 
 
-def test_a_much_slower_candidate_is_abandoned_early_in_its_first_step():
-    """bf16 made 20x slower: abandoned a few layers in, not after running whole 20x-slower steps."""
+def test_a_much_slower_candidate_is_abandoned_early_in_its_first_step(monkeypatch):
+    """bf16 made 20x slower: abandoned a few layers in, not after running whole 20x-slower steps. The probe's
+    clock is a counter here (each reading 1 ms on; a bf16 layer 20 ms more), so machine load cannot move it."""
+    clock = [0.0]
+
+    def tick() -> float:
+        clock[0] += 0.001
+        return clock[0]
+
+    monkeypatch.setattr(step_cost, "time", SimpleNamespace(perf_counter=tick))
     module = benchmark_model("mse_cnn", 32)
     slow_layers = []
 
     def slow_under_autocast(net, args):
         if torch.is_autocast_enabled("cpu"):
             slow_layers.append(type(net).__name__)
-            time.sleep(0.02)
+            clock[0] += 0.02
 
     layers = list(module.generator.modules())
     for layer in layers:

@@ -14,6 +14,7 @@ import logging
 import pytorch_lightning as pl
 import torch
 from pytorch_lightning.accelerators import CUDAAccelerator
+from pytorch_lightning.callbacks import Timer
 from pytorch_lightning.plugins.precision import MixedPrecision, Precision
 
 from colorgan.models.base import ColorizationModule
@@ -43,12 +44,30 @@ def gpu_precision(channels_last: bool | None = None) -> PrecisionChoice:
 
 
 def resolve_auto(
-    module: ColorizationModule, on_gpu: bool, image_size: int, batch: int, cache: bool = True
+    module: ColorizationModule,
+    on_gpu: bool,
+    image_size: int,
+    batch: int,
+    cache: bool = True,
+    steps: float = float("inf"),
+    max_s: float | None = None,
 ) -> PrecisionChoice:
-    """What ``auto`` means for ``module`` here; ``module.channels_last`` None lets it pick the layout."""
+    """What ``auto`` means for ``module`` here (a run of ``steps`` steps or ``max_s`` seconds);
+    ``module.channels_last`` None lets it pick the layout."""
     if on_gpu:
         return gpu_precision(module.channels_last)
-    return cpu_precision(module, image_size, batch, module.channels_last, cache)
+    return cpu_precision(module, image_size, batch, module.channels_last, cache, steps, max_s)
+
+
+def planned_run(trainer: pl.Trainer) -> tuple[float, float | None]:
+    """``(steps, seconds)`` the trainer will run at most: its step estimate and its max_time (or None)."""
+    try:
+        steps = float(trainer.estimated_stepping_batches)
+    except Exception:  # noqa: BLE001 - an estimate only: a loader Lightning cannot size counts as a long run
+        steps = float("inf")
+    timer = next((c for c in trainer.callbacks if isinstance(c, Timer)), None)
+    remaining = timer.time_remaining() if timer is not None else None
+    return steps, remaining
 
 
 def plugin_for(precision: str, on_gpu: bool) -> Precision:
@@ -98,7 +117,8 @@ class AutoPrecision(pl.Callback):
         if self.choice is None:
             mine = None
             if trainer.is_global_zero:
-                mine = resolve_auto(pl_module, on_gpu, self.image_size, self.batch_size, self.cache)
+                steps, max_s = planned_run(trainer)
+                mine = resolve_auto(pl_module, on_gpu, self.image_size, self.batch_size, self.cache, steps, max_s)
             self.choice = trainer.strategy.broadcast(mine)
             if on_gpu and not trainer.is_global_zero:
                 gpu_precision(self.choice.channels_last)  # TF32 is a per-process setting

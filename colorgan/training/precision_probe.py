@@ -36,6 +36,9 @@ WARMUP_CAP = 2.0  # a candidate 2x behind the reference's warm-up step at any la
 STEP_CAP = 1.5  # ...and 1.5x behind its timed step (both plus PACE_SLACK of the reference's step time,
 PACE_SLACK = 0.1  # so that the first layers' jitter abandons nothing)
 CACHE_NAME = "precision.json"
+# A run planned for less than this (estimated from its steps, the step's FLOPs and the machine's matmul rate,
+# or its max_time) trains in 32-true at once: the probe takes 10-30 s and gains at most ~40% of the run.
+WORTH_PROBING_S = 600.0
 
 
 def label(precision: str, channels_last: bool) -> str:
@@ -127,17 +130,49 @@ def workload_key(module: ColorizationModule, image_size: int, batch: int, channe
     return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
+def planned_seconds(
+    module: ColorizationModule, image_size: int, batch: int, steps: float, max_s: float | None
+) -> float:
+    """About how long a run of ``steps`` steps (or ``max_s`` seconds, if sooner) takes in 32-true here."""
+    try:
+        step_s = step_flops(module, image_size, batch) / (CONV_EFFICIENCY * matmul_flops_per_s(torch.float32)[0])
+    except (RuntimeError, NotImplementedError):  # a net meta tensors cannot count: assume a long run
+        return float("inf")
+    return min(steps * step_s, max_s if max_s is not None else float("inf"))
+
+
+def short_run(
+    module: ColorizationModule, image_size: int, batch: int, steps: float, max_s: float | None
+) -> PrecisionChoice | None:
+    """``PrecisionChoice`` of 32-true when the run is too short for the probe to pay off, else None."""
+    planned = planned_seconds(module, image_size, batch, steps, max_s)
+    if planned >= WORTH_PROBING_S:
+        return None
+    why = f"a run of about {planned / 60:.1f} min: not worth probing (runs over {WORTH_PROBING_S / 60:.0f} min are)"
+    return PrecisionChoice("32-true", bool(module.channels_last), why, "short run")
+
+
 def cpu_precision(
-    module: ColorizationModule, image_size: int, batch: int, channels_last: bool | None = None, cache: bool = True
+    module: ColorizationModule,
+    image_size: int,
+    batch: int,
+    channels_last: bool | None = None,
+    cache: bool = True,
+    steps: float = float("inf"),
+    max_s: float | None = None,
 ) -> PrecisionChoice:
-    """The cached choice for this machine and workload, or a new probe (then cached). ``channels_last``
-    True/False fixes the layout (only the precision is probed); None probes both layouts."""
+    """The cached choice for this machine and workload; 32-true for a run planned shorter than
+    ``WORTH_PROBING_S`` (``steps`` steps or ``max_s`` seconds); else a new probe (then cached).
+    ``channels_last`` True/False fixes the layout (only the precision is probed); None probes both."""
     key = f"{cpu_key()}-{workload_key(module, image_size, batch, channels_last)}"
     path = user_cache_dir() / CACHE_NAME
     stored = (read_cache_entry(path) or {}) if cache else {}
     if isinstance(stored.get(key), dict):
         record = stored[key]
         return PrecisionChoice(**{**record["choice"], "source": "cache"})
+    quick = short_run(module, image_size, batch, steps, max_s)
+    if quick is not None:
+        return quick
     candidates = tuple(c for c in CANDIDATES if channels_last is None or c[1] == channels_last)
     start = time.perf_counter()
     with torch.random.fork_rng():  # the probe's dropout draws must not shift the seeded run's

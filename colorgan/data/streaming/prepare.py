@@ -23,6 +23,7 @@ from colorgan.data.streaming.layout import FORMAT_VERSION, META_NAME, SPLIT_NAME
 
 log = logging.getLogger(__name__)
 
+
 class EncodeFile:
     """Index -> ``{"image": bytes, "path": relative path}``: the file's bytes, or resized and re-encoded."""
 

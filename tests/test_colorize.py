@@ -53,7 +53,7 @@ def test_cli_handles_folders_globs_modes_and_a_broken_file(checkpoints, tmp_path
     )
     assert code == 1  # the broken file is a failure...
     assert "broken.jpg" in capsys.readouterr().err
-    assert Image.open(out / "rotated.png").size == (20, 40)  # ...and the others are done
+    assert Image.open(out / "rotated.jpg").size == (20, 40)  # ...and the others are done (a JPEG stays one)
     assert Image.open(out / "nested" / "gray.png").size == (40, 40)
     assert (out / "nested" / "deep16.png").is_file()
     assert (out / "alpha.png").is_file() and (out / "alpha-2.png").is_file()  # folder + glob: two distinct outputs

@@ -1,0 +1,130 @@
+"""8-bit sRGB in and out at full resolution: L of uint8 pixels, and (L, ab) -> uint8 sRGB with gamut mapping.
+
+The formulas are lab.py's (its constants, its clamped f and inverse), arranged for throughput: tables for the
+sRGB curve in both directions, and every step in place in buffers that one call reuses chunk after chunk. A
+chain of fresh multi-megabyte temporaries costs more in page faults and cache misses than the arithmetic.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+
+import torch
+from torch import Tensor
+
+from colorgan.color.gamut import map_outside
+from colorgan.color.lab import (
+    _EPS,
+    _KAPPA,
+    _KNEE,
+    _XYZ_FROM_RGB,
+    AB_SCALE,
+    L_SCALE,
+    RGB_FROM_XYZ_WHITE,
+    levels_linear,
+    linear_to_srgb,
+)
+
+# Linear -> 8-bit sRGB through a table of 2**16 + 1 entries: the curve is steepest at 0 (12.92 x 255 = 3295
+# levels per unit of linear light), so a table step moves the output by at most 0.05 of a level and only
+# values within 0.025 of a rounding boundary can come out one level off the exact formula.
+ENCODE_STEPS = 65536
+
+
+@cache
+def _luminance_tables(device: torch.device) -> Tensor:
+    """``(3, 256)`` float32: each channel's share of the luminance Y for each 8-bit value (its linear light
+    times its weight in Y; the white's Y is 1)."""
+    return (_XYZ_FROM_RGB[1, :, None] * levels_linear()).float().to(device)
+
+
+@cache
+def _encode_table(device: torch.device) -> Tensor:
+    """``(ENCODE_STEPS + 1,)`` uint8: 8-bit sRGB of linear light ``i / ENCODE_STEPS``, rounded."""
+    linear = torch.arange(ENCODE_STEPS + 1, dtype=torch.float64) / ENCODE_STEPS
+    return (linear_to_srgb(linear) * 255.0 + 0.5).floor().to(torch.uint8).to(device)
+
+
+@cache
+def _mix_matrix(device: torch.device) -> Tensor:
+    return RGB_FROM_XYZ_WHITE.float().to(device)
+
+
+class Scratch:
+    """Flat buffers reused by every chunk of one call: ``view(name, shape)`` is the start of buffer ``name``."""
+
+    def __init__(self, device: torch.device):
+        self.device, self._buffers = device, {}
+
+    def view(self, name: str, shape: tuple[int, ...], dtype: torch.dtype = torch.float32) -> Tensor:
+        n = math.prod(shape)
+        buffer = self._buffers.get(name)
+        if buffer is None or buffer.numel() < n:
+            buffer = self._buffers[name] = torch.empty(n, dtype=dtype, device=self.device)
+        return buffer[:n].view(shape)
+
+
+@torch.no_grad()
+def lightness_(rgb: Tensor, out: Tensor, scratch: Scratch) -> Tensor:
+    """Normalized L (``L* / 50 - 1``) of sRGB uint8 ``rgb (1, 3, h, w)`` (any strides) into the contiguous
+    ``out (1, 1, h, w)``: the luminance Y is a sum of three table values, so a and b are never computed."""
+    tables, index, term = _luminance_tables(rgb.device), scratch.view("index", out.shape, torch.int32), None
+    for c in range(3):
+        index.copy_(rgb[:, c : c + 1])
+        term = out if c == 0 else scratch.view("term", out.shape)
+        torch.index_select(tables[c], 0, index.view(-1), out=term.view(-1))
+        if c:
+            out.add_(term)
+    torch.clamp(out, max=_EPS, out=term).sub_(_EPS)  # f(Y) as lab._f, in place
+    out.clamp_(min=_EPS).pow_(1.0 / 3.0).add_(term, alpha=_KAPPA)
+    return out.mul_(116.0 / L_SCALE).sub_(16.0 / L_SCALE + 1.0)  # (116 f - 16) / 50 - 1
+
+
+@torch.no_grad()
+def _linear_(L: Tensor, ab: Tensor, ab_scale: float, scratch: Scratch) -> Tensor:
+    """lab.lab_to_linear of normalized ``L (1, 1, h, w)`` and ``ab (1, 2, h, w)``, in scratch buffers."""
+    shape = (1, 3, *L.shape[-2:])
+    f = scratch.view("f", shape)
+    fy = torch.mul(L, L_SCALE / 116.0, out=f[:, 1:2]).add_((L_SCALE + 16.0) / 116.0).clamp_(16.0 / 116.0, 1.0)
+    torch.add(fy, ab[:, :1], alpha=ab_scale / 500.0, out=f[:, :1])
+    torch.sub(fy, ab[:, 1:], alpha=ab_scale / 200.0, out=f[:, 2:]).clamp_(min=0.0)
+    knee = torch.clamp(f, max=_KNEE, out=scratch.view("knee", shape)).sub_(_KNEE)
+    f.clamp_(min=_KNEE).pow_(3).add_(knee, alpha=1.0 / _KAPPA)  # XYZ / white, as lab._f_inverse
+    linear = scratch.view("linear", shape)
+    torch.matmul(_mix_matrix(L.device), f.view(1, 3, -1), out=linear.view(1, 3, -1))
+    return linear
+
+
+@torch.no_grad()
+def L_ab_to_uint8_(L: Tensor, ab: Tensor, ab_scale: float, out: Tensor, scratch: Scratch) -> Tensor:
+    """Normalized ``L (1, 1, h, w)`` and ``ab (1, 2, h, w)`` -> 8-bit sRGB into ``out (1, h, w, 3)`` (any
+    strides): lab_to_rgb (out-of-gamut colours mapped at fixed L* and hue) rounded to uint8, to one level."""
+    shape = (1, 3, *L.shape[-2:])
+
+    def lab() -> tuple[Tensor, Tensor]:  # L* and ab in Lab units: only where some colour is outside
+        return ((L + 1.0) * L_SCALE).clamp(0.0, 100.0), ab * ab_scale
+
+    linear = map_outside(_linear_(L, ab, ab_scale, scratch), lab)
+    scaled = torch.mul(linear, ENCODE_STEPS, out=scratch.view("knee", shape)).add_(0.5)
+    index = scratch.view("index", shape, torch.int32)
+    index.copy_(scaled).clamp_(0, ENCODE_STEPS)  # truncated after + 0.5: rounded; NaN gives 0
+    encoded = scratch.view("encoded", shape, torch.uint8)
+    torch.index_select(_encode_table(L.device), 0, index.view(-1), out=encoded.view(-1))
+    return out.copy_(encoded.permute(0, 2, 3, 1))
+
+
+def rgb_to_L(rgb: Tensor) -> Tensor:
+    """Normalized ``L (B, 1, H, W)`` of sRGB uint8 ``(B, 3, H, W)``, a new tensor."""
+    out, scratch = torch.empty(rgb.shape[0], 1, *rgb.shape[2:], device=rgb.device), Scratch(rgb.device)
+    for i in range(rgb.shape[0]):
+        lightness_(rgb[i : i + 1], out[i : i + 1], scratch)
+    return out
+
+
+def L_ab_to_uint8(L: Tensor, ab: Tensor, ab_scale: float = AB_SCALE) -> Tensor:
+    """Normalized ``L (B, 1, H, W)`` and ``ab (B, 2, H, W)`` -> 8-bit sRGB ``(B, H, W, 3)``, a new tensor."""
+    out, scratch = torch.empty(L.shape[0], *L.shape[2:], 3, dtype=torch.uint8, device=L.device), Scratch(L.device)
+    for i in range(L.shape[0]):
+        L_ab_to_uint8_(L[i : i + 1].float(), ab[i : i + 1].float(), ab_scale, out[i : i + 1], scratch)
+    return out

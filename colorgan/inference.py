@@ -18,10 +18,9 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import Tensor
 
-from colorgan.color.uint8 import L_ab_to_uint8_, Scratch, lightness_
+from colorgan.color.uint8 import L_ab_to_uint8_, Scratch, lightness_, row_chunks
 from colorgan.models.base import ColorizationModule
 
-CHUNK_PIXELS = 1 << 16  # colour maths in chunks of about this many pixels: their buffers stay in the caches
 MAX_ASPECT = 4  # the long side seen by the net is at most this many working sizes
 
 
@@ -36,19 +35,13 @@ def working_shape(h: int, w: int, working_size: int) -> tuple[int, int]:
     return max(1, round(h * scale)), max(1, round(w * scale))
 
 
-def chunks(n: int, h: int, w: int, pixels: int | None = None) -> list[tuple[int, slice]]:
-    """``(frame, rows)`` pieces of ``n`` frames ``h x w``, each about ``pixels`` (``CHUNK_PIXELS``) pixels."""
-    step = max(1, (pixels or CHUNK_PIXELS) // max(1, w))
-    return [(i, slice(r, min(h, r + step))) for i in range(n) for r in range(0, h, step)]
-
-
 @torch.no_grad()
 def frames_lightness(frames: Tensor) -> Tensor:
     """Normalized L ``(N, 1, H, W)`` float32 of RGB uint8 frames ``(N, 3, H, W)`` (any strides: a permuted
     ``(N, H, W, 3)`` array is fine), computed in chunks on the frames' device."""
     n, _, h, w = frames.shape
     L, scratch = torch.empty(n, 1, h, w, device=frames.device), Scratch(frames.device)
-    for i, rows in chunks(n, h, w):
+    for i, rows in row_chunks(n, h, w):
         lightness_(frames[i : i + 1, :, rows], L[i : i + 1, :, rows], scratch)
     return L
 
@@ -95,7 +88,7 @@ def compose_rgb(L: Tensor, ab: Tensor, ab_scale: float, out: Tensor | None = Non
     n, _, h, w = L.shape
     out = torch.empty(n, h, w, 3, dtype=torch.uint8, device=L.device) if out is None else out
     scratch = Scratch(L.device)
-    for i, rows in chunks(n, h, w):
+    for i, rows in row_chunks(n, h, w):
         L_ab_to_uint8_(L[i : i + 1, :, rows], ab[i : i + 1, :, rows], ab_scale, out[i : i + 1, rows], scratch)
     return out
 
@@ -105,7 +98,7 @@ def _compose_strips(L: Tensor, ab_small: Tensor, ab_scale: float, out: Tensor) -
     """``upsample_ab`` then ``compose_rgb`` a chunk at a time, on ``ab_small``'s device, into ``out``."""
     n, _, h, w = L.shape
     device, scratch = ab_small.device, Scratch(ab_small.device)
-    for i, rows in chunks(n, h, w):
+    for i, rows in row_chunks(n, h, w):
         ab = upsample_ab(ab_small[i : i + 1], (h, w), rows)
         target = out[i : i + 1, rows]
         rgb = target if out.device == device else scratch.view("rgb", target.shape, torch.uint8)

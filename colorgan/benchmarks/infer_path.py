@@ -28,10 +28,10 @@ from colorgan.benchmarks.stages import (
     stage_record,
     synthetic_photo,
 )
+from colorgan.color.uint8 import row_chunks
 from colorgan.colorize import SAVE_OPTIONS, output_suffix, save_image
 from colorgan.data.images import load_rgb
 from colorgan.inference import (
-    chunks,
     colorize_frames,
     colorize_image,
     compose_rgb,
@@ -65,7 +65,7 @@ def pixel_stages(model, frames: torch.Tensor, size: int, bandwidth: float, matmu
               px * 4 / bandwidth, "read 4 B per pixel"),
         Stage("net", best_seconds(lambda: model(L_small)), flops / matmul, f"{flops / 1e9:.1f} GFLOP, fp32 matmuls"),
         Stage("ab upsampling (strips)",
-              best_seconds(lambda: [upsample_ab(ab_small[i : i + 1], (h, w), rows) for i, rows in chunks(n, h, w)]),
+              best_seconds(lambda: [upsample_ab(ab_small[i : i + 1], (h, w), rows) for i, rows in row_chunks(n, h, w)]),
               px * 8 / bandwidth, "write 8 B per pixel"),
         Stage("Lab -> sRGB uint8, gamut mapped", best_seconds(lambda: compose_rgb(L, ab, model.ab_scale, out)),
               px * 15 / bandwidth, "read 12 B + write 3 B per pixel"),

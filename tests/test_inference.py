@@ -1,0 +1,130 @@
+"""The fast full-resolution path gives the pixels of a plain float64 path, in stages the video path reuses, with
+memory bounded by its chunks."""
+
+from __future__ import annotations
+
+import re
+import sys
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pytest
+import skimage.color
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from colorgan.color import lab_to_rgb
+from colorgan.color.uint8 import L_ab_to_uint8, rgb_to_L
+from colorgan.inference import (
+    colorize_frames,
+    colorize_image,
+    compose_rgb,
+    frames_lightness,
+    net_ab,
+    upsample_ab,
+    working_shape,
+)
+from colorgan.models.regression_module import RegressionColorizer
+from colorgan.training.checkpoint import load_colorizer
+from tests.conftest import photo
+from tests.test_gamut import SaturatedNet
+
+
+def reference_colorize(model, rgb: np.ndarray, working_size: int) -> np.ndarray:
+    """The path written plainly: skimage's L in float64, the net at its working shape, ab upsampled whole,
+    Lab -> sRGB through the float lab_to_rgb (gamut mapped; tested against skimage and bisection), rounded."""
+    h, w = rgb.shape[:2]
+    L = torch.from_numpy(skimage.color.rgb2lab(rgb)[..., 0] / 50.0 - 1.0).float()[None, None]
+    L_net = F.interpolate(L, size=working_shape(h, w, working_size), mode="bilinear", antialias=True)
+    with torch.no_grad():
+        ab = F.interpolate(model(L_net).float(), size=(h, w), mode="bilinear")
+    out = lab_to_rgb(torch.cat([(L.double() + 1.0) * 50.0, ab.double() * model.ab_scale], dim=1))
+    return np.floor(out[0].permute(1, 2, 0).double().numpy() * 255.0 + 0.5).astype(np.uint8)
+
+
+@pytest.fixture(scope="module")
+def saturated() -> RegressionColorizer:
+    """A colorizer whose ab is fully saturated, every hue at every lightness: most colours out of gamut."""
+    return RegressionColorizer(SaturatedNet(), optimizer=partial(torch.optim.SGD, lr=0.1)).eval()
+
+
+@pytest.mark.parametrize("name", ["astronaut", "coffee"])
+def test_the_fast_path_gives_the_plain_paths_pixels_on_saturated_colours(saturated, name):
+    rgb = photo(name)  # 512x512 and 400x600: several chunks, ab upsampled about 5x from the working size
+    expected = reference_colorize(saturated, rgb, 96)
+    got = np.asarray(colorize_image(saturated, Image.fromarray(rgb), 96))
+    diff = np.abs(got.astype(int) - expected.astype(int))
+    assert diff.max() <= 1, f"{(diff > 1).sum()} values more than one level off"
+    assert (diff > 0).mean() < 0.01  # a level off only at rounding boundaries
+    chroma = np.hypot(*skimage.color.rgb2lab(got)[..., 1:].transpose(2, 0, 1))
+    assert np.median(chroma) > 30  # vivid: mostly mapped from outside the gamut
+
+
+def test_a_trained_checkpoint_gives_the_plain_paths_pixels(checkpoints):
+    model = load_colorizer(checkpoints["gan"])
+    rgb = photo("astronaut")
+    expected = reference_colorize(model, rgb, 64)
+    got = np.asarray(colorize_image(model, Image.fromarray(rgb), 64))
+    assert np.abs(got.astype(int) - expected.astype(int)).max() <= 1
+
+
+def test_lightness_matches_skimage_over_all_levels():
+    levels = torch.arange(256, dtype=torch.uint8)
+    grid = torch.stack(torch.meshgrid(levels[::5], levels[::3], levels, indexing="ij")).reshape(1, 3, 52 * 86, 256)
+    expected = skimage.color.rgb2lab(grid[0].permute(1, 2, 0).numpy())[..., 0] / 50.0 - 1.0
+    np.testing.assert_allclose(rgb_to_L(grid)[0, 0].numpy(), expected, atol=2e-5)  # 1e-3 L*
+
+
+def test_uint8_output_rounds_the_float_formula():
+    """Lab -> uint8 through the sRGB table agrees with the float formula rounded, to one level at rounding
+    boundaries, on every L with in- and out-of-gamut ab; NaN gives black instead of an error."""
+    g = torch.Generator().manual_seed(0)
+    L = torch.rand(1, 1, 300, 300, generator=g) * 2 - 1
+    ab = torch.randn(1, 2, 300, 300, generator=g) * 0.4
+    expected = (lab_to_rgb(torch.cat([(L + 1) * 50, ab * 110], 1)) * 255 + 0.5).floor().to(torch.uint8)
+    got = L_ab_to_uint8(L, ab).permute(0, 3, 1, 2)
+    diff = (got.int() - expected.int()).abs()
+    assert diff.max() <= 1 and (diff > 0).float().mean() < 0.002
+    ab[..., 0, 0] = float("nan")
+    assert (L_ab_to_uint8(L, ab)[0, 0, 0] == 0).all()
+
+
+def test_frames_in_a_batch_come_out_as_the_photo_path_and_the_stages_compose(saturated):
+    rgb = np.stack([photo("coffee"), photo("coffee")[::-1].copy()])  # two different frames
+    frames = torch.from_numpy(rgb).permute(0, 3, 1, 2)  # (2, 3, 400, 600), strided like decoded video
+    out = colorize_frames(saturated, frames, 64)
+    assert out.shape == (2, 400, 600, 3) and out.dtype == torch.uint8
+    for i in range(2):
+        assert np.array_equal(out[i].numpy(), np.asarray(colorize_image(saturated, Image.fromarray(rgb[i]), 64)))
+    L = frames_lightness(frames)
+    ab = upsample_ab(net_ab(saturated, L, 64), (400, 600))
+    assert net_ab(saturated, L, 64).shape == (2, 2, *working_shape(400, 600, 64))
+    assert torch.equal(compose_rgb(L, ab, saturated.ab_scale), out)  # what a temporal filter would sit between
+
+
+def test_strips_of_the_upsampled_ab_are_the_whole_upsampled_ab():
+    ab_small = torch.randn(2, 2, 37, 53)
+    whole = F.interpolate(ab_small, size=(401, 603), mode="bilinear", align_corners=False)
+    strips = torch.cat([upsample_ab(ab_small, (401, 603), slice(r, min(401, r + 17))) for r in range(0, 401, 17)], 2)
+    torch.testing.assert_close(strips, whole, atol=1e-5, rtol=0)
+
+
+def _memory_mb() -> dict[str, float]:
+    text = Path("/proc/self/status").read_text()
+    return {key: int(re.search(rf"{key}:\s+(\d+) kB", text)[1]) / 1024 for key in ("VmRSS", "VmHWM")}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="peak RSS reset through /proc/self/clear_refs")
+def test_peak_memory_of_a_large_photo_is_its_pixels_not_float_copies(saturated):
+    """A 12 MP photo: beyond the photo itself, the path holds its pixels (3 B), its L (4 B) and the output
+    image (4 B) per pixel at most; full-resolution ab or colour temporaries (8-12 B each) would show."""
+    w, h = 4000, 3000  # each full-resolution array is above glibc's mmap threshold: new memory, counted
+    img = Image.fromarray(np.random.default_rng(0).integers(0, 256, (h, w, 3), dtype=np.uint8))
+    colorize_image(saturated, img.resize((64, 48)), 128)  # the gamut table and the buffers of a first call
+    before = _memory_mb()["VmRSS"]
+    Path("/proc/self/clear_refs").write_text("5")  # the peak (VmHWM) starts again from the current RSS
+    colorize_image(saturated, img, 128)
+    extra = (_memory_mb()["VmHWM"] - before) * 2**20 / (w * h)
+    assert extra < 9.0, f"{extra:.1f} bytes per pixel"

@@ -18,7 +18,8 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import Tensor
 
-from colorgan.color.uint8 import L_ab_to_uint8_, Scratch, lightness_, row_chunks
+from colorgan.color.chunks import Scratch, for_chunks
+from colorgan.color.uint8 import L_ab_to_uint8, L_ab_to_uint8_, rgb_to_L
 from colorgan.models.base import ColorizationModule
 
 MAX_ASPECT = 4  # the long side seen by the net is at most this many working sizes
@@ -39,11 +40,7 @@ def working_shape(h: int, w: int, working_size: int) -> tuple[int, int]:
 def frames_lightness(frames: Tensor) -> Tensor:
     """Normalized L ``(N, 1, H, W)`` float32 of RGB uint8 frames ``(N, 3, H, W)`` (any strides: a permuted
     ``(N, H, W, 3)`` array is fine), computed in chunks on the frames' device."""
-    n, _, h, w = frames.shape
-    L, scratch = torch.empty(n, 1, h, w, device=frames.device), Scratch(frames.device)
-    for i, rows in row_chunks(n, h, w):
-        lightness_(frames[i : i + 1, :, rows], L[i : i + 1, :, rows], scratch)
-    return L
+    return rgb_to_L(frames)
 
 
 @torch.no_grad()
@@ -82,29 +79,28 @@ def upsample_ab(ab_small: Tensor, size: tuple[int, int], rows: slice | None = No
 
 
 @torch.no_grad()
-def compose_rgb(L: Tensor, ab: Tensor, ab_scale: float, out: Tensor | None = None) -> Tensor:
-    """Normalized ``L (N, 1, H, W)`` and ``ab (N, 2, H, W)`` -> sRGB uint8 ``(N, H, W, 3)`` (into ``out`` if
-    given), Lab -> sRGB with out-of-gamut colours mapped at fixed L* and hue, in chunks."""
-    n, _, h, w = L.shape
-    out = torch.empty(n, h, w, 3, dtype=torch.uint8, device=L.device) if out is None else out
-    scratch = Scratch(L.device)
-    for i, rows in row_chunks(n, h, w):
-        L_ab_to_uint8_(L[i : i + 1, :, rows], ab[i : i + 1, :, rows], ab_scale, out[i : i + 1, rows], scratch)
-    return out
+def compose_rgb(L: Tensor, ab: Tensor, ab_scale: float) -> Tensor:
+    """Normalized ``L (N, 1, H, W)`` and ``ab (N, 2, H, W)`` -> sRGB uint8 ``(N, H, W, 3)``: Lab -> sRGB with
+    out-of-gamut colours mapped at fixed L* and hue, in chunks."""
+    return L_ab_to_uint8(L, ab, ab_scale)
 
 
 @torch.no_grad()
 def _compose_strips(L: Tensor, ab_small: Tensor, ab_scale: float, out: Tensor) -> Tensor:
-    """``upsample_ab`` then ``compose_rgb`` a chunk at a time, on ``ab_small``'s device, into ``out``."""
+    """``upsample_ab`` then ``compose_rgb``, a chunk at a time on ``ab_small``'s device, into ``out``; the
+    photo's ab exists only a strip at a time."""
     n, _, h, w = L.shape
-    device, scratch = ab_small.device, Scratch(ab_small.device)
-    for i, rows in row_chunks(n, h, w):
+    device = ab_small.device
+
+    def work(i: int, rows: slice, scratch: Scratch) -> None:
         ab = upsample_ab(ab_small[i : i + 1], (h, w), rows)
         target = out[i : i + 1, rows]
         rgb = target if out.device == device else scratch.view("rgb", target.shape, torch.uint8)
         L_ab_to_uint8_(L[i : i + 1, :, rows].to(device), ab, ab_scale, rgb, scratch)
         if rgb is not target:
             target.copy_(rgb)
+
+    for_chunks((n, h, w), device, work)
     return out
 
 

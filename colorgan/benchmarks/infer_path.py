@@ -28,7 +28,7 @@ from colorgan.benchmarks.stages import (
     stage_record,
     synthetic_photo,
 )
-from colorgan.color.uint8 import row_chunks
+from colorgan.color.chunks import row_chunks
 from colorgan.colorize import SAVE_OPTIONS, output_suffix, save_image
 from colorgan.data.images import load_rgb
 from colorgan.inference import (
@@ -55,7 +55,6 @@ def pixel_stages(model, frames: torch.Tensor, size: int, bandwidth: float, matmu
     with torch.no_grad():
         ab_small = model(L_small).float().cpu()
     ab = upsample_ab(ab_small, (h, w))
-    out = torch.empty(n, h, w, 3, dtype=torch.uint8)
     flops = forward_flops(model.generator, tuple(L_small.shape))
     return [
         Stage("lightness (uint8 RGB -> L)", best_seconds(lambda: frames_lightness(frames)), px * 7 / bandwidth,
@@ -67,7 +66,7 @@ def pixel_stages(model, frames: torch.Tensor, size: int, bandwidth: float, matmu
         Stage("ab upsampling (strips)",
               best_seconds(lambda: [upsample_ab(ab_small[i : i + 1], (h, w), rows) for i, rows in row_chunks(n, h, w)]),
               px * 8 / bandwidth, "write 8 B per pixel"),
-        Stage("Lab -> sRGB uint8, gamut mapped", best_seconds(lambda: compose_rgb(L, ab, model.ab_scale, out)),
+        Stage("Lab -> sRGB uint8, gamut mapped", best_seconds(lambda: compose_rgb(L, ab, model.ab_scale)),
               px * 15 / bandwidth, "read 12 B + write 3 B per pixel"),
     ]  # fmt: skip
 

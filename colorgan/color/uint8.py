@@ -7,12 +7,12 @@ chain of fresh multi-megabyte temporaries costs more in page faults and cache mi
 
 from __future__ import annotations
 
-import math
 from functools import cache
 
 import torch
 from torch import Tensor
 
+from colorgan.color.chunks import Scratch, for_chunks
 from colorgan.color.gamut import map_outside
 from colorgan.color.lab import (
     _EPS,
@@ -33,21 +33,12 @@ from colorgan.color.lab import (
 ENCODE_STEPS = 65536
 
 
-CHUNK_PIXELS = 1 << 16  # pixels per chunk: a chunk's buffers stay in the caches
-
-
 @cache
 def _xyz_tables(device: torch.device) -> Tensor:
     """``(3, 3, 256)`` float32: ``[row, channel, v]`` is channel's share of X, Y or Z (over the white's) for
     the 8-bit value v: its linear light times its weight in that row of the matrix."""
     white = torch.tensor(_WHITE_D65, dtype=torch.float64)[:, None, None]
     return (_XYZ_FROM_RGB[:, :, None] * levels_linear() / white).float().to(device)
-
-
-def row_chunks(n: int, h: int, w: int, pixels: int | None = None) -> list[tuple[int, slice]]:
-    """``(image, rows)`` pieces of ``n`` images ``h x w``, each about ``pixels`` (``CHUNK_PIXELS``) pixels."""
-    step = max(1, (pixels or CHUNK_PIXELS) // max(1, w))
-    return [(i, slice(r, min(h, r + step))) for i in range(n) for r in range(0, h, step)]
 
 
 @cache
@@ -60,20 +51,6 @@ def _encode_table(device: torch.device) -> Tensor:
 @cache
 def _mix_matrix(device: torch.device) -> Tensor:
     return RGB_FROM_XYZ_WHITE.float().to(device)
-
-
-class Scratch:
-    """Flat buffers reused by every chunk of one call: ``view(name, shape)`` is the start of buffer ``name``."""
-
-    def __init__(self, device: torch.device):
-        self.device, self._buffers = device, {}
-
-    def view(self, name: str, shape: tuple[int, ...], dtype: torch.dtype = torch.float32) -> Tensor:
-        n = math.prod(shape)
-        buffer = self._buffers.get(name)
-        if buffer is None or buffer.numel() < n:
-            buffer = self._buffers[name] = torch.empty(n, dtype=dtype, device=self.device)
-        return buffer[:n].view(shape)
 
 
 def _f_(t: Tensor, scratch: Scratch) -> Tensor:
@@ -150,9 +127,13 @@ def L_ab_to_uint8_(L: Tensor, ab: Tensor, ab_scale: float, out: Tensor, scratch:
 
 def rgb_to_L(rgb: Tensor) -> Tensor:
     """Normalized ``L (B, 1, H, W)`` of sRGB uint8 ``(B, 3, H, W)``, a new tensor."""
-    out, scratch = torch.empty(rgb.shape[0], 1, *rgb.shape[2:], device=rgb.device), Scratch(rgb.device)
-    for i, rows in row_chunks(*out.shape[::2], out.shape[-1]):
+    n, _, h, w = rgb.shape
+    out = torch.empty(n, 1, h, w, device=rgb.device)
+
+    def work(i: int, rows: slice, scratch: Scratch) -> None:
         lightness_(rgb[i : i + 1, :, rows], out[i : i + 1, :, rows], scratch)
+
+    for_chunks((n, h, w), rgb.device, work)
     return out
 
 
@@ -161,15 +142,22 @@ def uint8_to_L_ab(rgb: Tensor, ab_scale: float = AB_SCALE) -> tuple[Tensor, Tens
     values (to float32 rounding), chunk by chunk in reused buffers (three times faster on a CPU)."""
     n, _, h, w = rgb.shape
     L, ab = torch.empty(n, 1, h, w, device=rgb.device), torch.empty(n, 2, h, w, device=rgb.device)
-    scratch = Scratch(rgb.device)
-    for i, rows in row_chunks(n, h, w):
+
+    def work(i: int, rows: slice, scratch: Scratch) -> None:
         L_ab_(rgb[i : i + 1, :, rows], L[i : i + 1, :, rows], ab[i : i + 1, :, rows], ab_scale, scratch)
+
+    for_chunks((n, h, w), rgb.device, work)
     return L, ab
 
 
 def L_ab_to_uint8(L: Tensor, ab: Tensor, ab_scale: float = AB_SCALE) -> Tensor:
     """Normalized ``L (B, 1, H, W)`` and ``ab (B, 2, H, W)`` -> 8-bit sRGB ``(B, H, W, 3)``, a new tensor."""
-    out, scratch = torch.empty(L.shape[0], *L.shape[2:], 3, dtype=torch.uint8, device=L.device), Scratch(L.device)
-    for i in range(L.shape[0]):
-        L_ab_to_uint8_(L[i : i + 1].float(), ab[i : i + 1].float(), ab_scale, out[i : i + 1], scratch)
+    n, _, h, w = L.shape
+    out = torch.empty(n, h, w, 3, dtype=torch.uint8, device=L.device)
+
+    def work(i: int, rows: slice, scratch: Scratch) -> None:
+        part = (slice(i, i + 1), slice(None), rows)
+        L_ab_to_uint8_(L[part].float(), ab[part].float(), ab_scale, out[i : i + 1, rows], scratch)
+
+    for_chunks((n, h, w), L.device, work)
     return out

@@ -64,8 +64,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     infer.add_argument("--model", default="gan", choices=["gan", "pix2pix", "mse_cnn", "fusion", "zhang16"])
     infer.add_argument("--ckpt", default=None, help="a checkpoint to time instead of a freshly built --model")
     infer.add_argument("--photo-size", default="6000x4000", help="WIDTHxHEIGHT of the synthetic JPEG photo")
+    infer.add_argument("--frame-size", default="1920x1080", help="WIDTHxHEIGHT of the video frames")
     infer.add_argument("--format", default="auto", choices=["auto", "png", "jpg"], help="colorize's --format")
     infer.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own choice)")
+    infer.add_argument("--precision", default="32", choices=["32", "bf16"], help="the net's, as colorize's --precision")
+    infer.add_argument("--fresh-process", action=argparse.BooleanOptionalAction, default=True,
+                       help="also time the colorize command in a fresh process (start-up, peak memory)")  # fmt: skip
     for p in (data, train, infer):
         p.add_argument("--size", type=int, default=256, help="training / working image size")
         p.add_argument("--batch", type=int, default=4, help="batch size (infer: video frames per batch)")

@@ -22,7 +22,7 @@ from PIL import Image
 
 from colorgan.data.images import IMAGE_EXTENSIONS, find_images, load_rgb
 from colorgan.errors import CheckpointError
-from colorgan.inference import colorize_image, resolve_device
+from colorgan.inference import PRECISIONS, colorize_image, resolve_device
 from colorgan.training.checkpoint import load_colorizer
 
 log = logging.getLogger("colorgan.colorize")
@@ -80,6 +80,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", default="colorized", help="output folder (default: ./colorized)")
     parser.add_argument("--device", default="auto", help="auto (GPU when there is one), cpu, cuda, cuda:1...")
     parser.add_argument("--size", type=int, default=None, help="working size (default: the training image size)")
+    parser.add_argument("--precision", default="32", choices=PRECISIONS,
+                        help="the net's arithmetic: 32, or bf16 (faster where the CPU has bf16 instructions, "
+                        "AVX512-BF16 or AMX, and on GPUs; python -m colorgan.benchmark infer times both)")  # fmt: skip
     parser.add_argument("--format", default="auto", choices=["auto", "png", "jpg"],
                         help="output format; auto: JPEG for a JPEG (quality 95), PNG for anything else")  # fmt: skip
     return parser.parse_args(argv)
@@ -120,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         for (src, _), dst in zip(items, output_paths(items, out)):
             start = time.perf_counter()
             try:
-                result = colorize_image(model, load_rgb(src), args.size)
+                result = colorize_image(model, load_rgb(src), args.size, args.precision)
             except Exception as err:  # one bad file must not stop the others
                 failed.append(f"{src}: {type(err).__name__}: {err}")
                 continue

@@ -20,9 +20,11 @@ from torch import Tensor
 
 from colorgan.color.chunks import Scratch, for_chunks
 from colorgan.color.uint8 import L_ab_to_uint8, L_ab_to_uint8_, rgb_to_L
+from colorgan.errors import ConfigError
 from colorgan.models.base import ColorizationModule
 
 MAX_ASPECT = 4  # the long side seen by the net is at most this many working sizes
+PRECISIONS = ("32", "bf16")
 
 
 def resolve_device(name: str = "auto") -> torch.device:
@@ -44,14 +46,19 @@ def frames_lightness(frames: Tensor) -> Tensor:
 
 
 @torch.no_grad()
-def net_ab(model: ColorizationModule, L_full: Tensor, working_size: int | None = None) -> Tensor:
+def net_ab(model: ColorizationModule, L_full: Tensor, working_size: int | None = None, precision: str = "32") -> Tensor:
     """The net's ab ``(N, 2, h, w)`` on the model's device, for normalized ``L_full (N, 1, H, W)`` resized
-    (antialiased) to ``working_shape``: short side ``working_size`` (default: the size it trained at)."""
+    (antialiased) to ``working_shape``: short side ``working_size`` (default: the size it trained at).
+    ``precision``: ``32``, or ``bf16`` (autocast: faster where the CPU or GPU has bf16 arithmetic, ab a
+    little different; ``python -m colorgan.benchmark infer`` measures both)."""
+    if precision not in PRECISIONS:
+        raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}; got {precision!r}")
     device = next(model.parameters()).device
     h, w = L_full.shape[-2:]
     shape = working_shape(h, w, working_size or int(model.meta["working_size"]))
     L = L_full if shape == (h, w) else F.interpolate(L_full, size=shape, mode="bilinear", antialias=True)
-    return model(L.to(device)).float()
+    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
+        return model(L.to(device)).float()
 
 
 def _source_rows(rows: slice, H: int, h: int, device: torch.device) -> tuple[Tensor, Tensor, Tensor]:
@@ -105,12 +112,14 @@ def _compose_strips(L: Tensor, ab_small: Tensor, ab_scale: float, out: Tensor) -
 
 
 @torch.no_grad()
-def colorize_frames(model: ColorizationModule, frames: Tensor, working_size: int | None = None) -> Tensor:
+def colorize_frames(
+    model: ColorizationModule, frames: Tensor, working_size: int | None = None, precision: str = "32"
+) -> Tensor:
     """Colorize a batch of RGB (or gray-as-RGB) uint8 frames ``(N, 3, H, W)``: ``(N, H, W, 3)`` uint8 on the
     frames' device, each frame keeping its own full-resolution L. Memory is bounded by the batch."""
     L = frames_lightness(frames)
     out = torch.empty(*L.shape[:1], *L.shape[2:], 3, dtype=torch.uint8, device=frames.device)
-    return _compose_strips(L, net_ab(model, L, working_size), model.ab_scale, out)
+    return _compose_strips(L, net_ab(model, L, working_size, precision), model.ab_scale, out)
 
 
 @torch.no_grad()
@@ -120,11 +129,13 @@ def predict_ab(model: ColorizationModule, L: Tensor, working_size: int | None = 
 
 
 @torch.no_grad()
-def colorize_image(model: ColorizationModule, img: Image.Image, working_size: int | None = None) -> Image.Image:
+def colorize_image(
+    model: ColorizationModule, img: Image.Image, working_size: int | None = None, precision: str = "32"
+) -> Image.Image:
     """Colorize an RGB (or gray-as-RGB) image; the result has exactly its size and lightness."""
     rgb = np.array(img if img.mode == "RGB" else img.convert("RGB"))  # (H, W, 3) uint8, our own copy
     pixels = torch.from_numpy(rgb)
     L = frames_lightness(pixels.permute(2, 0, 1)[None])  # (1, 1, H, W): the only full-resolution float
-    _compose_strips(L, net_ab(model, L, working_size), model.ab_scale, out=pixels[None])  # in place: L has all
+    _compose_strips(L, net_ab(model, L, working_size, precision), model.ab_scale, pixels[None])  # in place
     del L, pixels
     return Image.fromarray(rgb)

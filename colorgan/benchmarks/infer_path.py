@@ -28,7 +28,7 @@ from colorgan.benchmarks.stages import (
     stage_record,
     synthetic_photo,
 )
-from colorgan.color.chunks import row_chunks
+from colorgan.color.chunks import for_chunks
 from colorgan.colorize import SAVE_OPTIONS, output_suffix, save_image
 from colorgan.data.images import load_rgb
 from colorgan.inference import (
@@ -41,8 +41,6 @@ from colorgan.inference import (
 )
 from colorgan.training.checkpoint import CONFIG_KEY, META_KEY, load_colorizer
 from colorgan.training.step_cost import matmul_flops_per_s
-
-FRAME = (1080, 1920)  # video frames: 1080p
 
 
 def pixel_stages(model, frames: torch.Tensor, size: int, bandwidth: float, matmul: float) -> list[Stage]:
@@ -64,7 +62,8 @@ def pixel_stages(model, frames: torch.Tensor, size: int, bandwidth: float, matmu
               px * 4 / bandwidth, "read 4 B per pixel"),
         Stage("net", best_seconds(lambda: model(L_small)), flops / matmul, f"{flops / 1e9:.1f} GFLOP, fp32 matmuls"),
         Stage("ab upsampling (strips)",
-              best_seconds(lambda: [upsample_ab(ab_small[i : i + 1], (h, w), rows) for i, rows in row_chunks(n, h, w)]),
+              best_seconds(lambda: for_chunks((n, h, w), ab_small.device,
+                                              lambda i, rows, _: upsample_ab(ab_small[i : i + 1], (h, w), rows))),
               px * 8 / bandwidth, "write 8 B per pixel"),
         Stage("Lab -> sRGB uint8, gamut mapped", best_seconds(lambda: compose_rgb(L, ab, model.ab_scale)),
               px * 15 / bandwidth, "read 12 B + write 3 B per pixel"),
@@ -90,10 +89,9 @@ def photo_stages(model, path: Path, args, bandwidth: float, matmul: float, out_d
     return [*stages, Stage("total: load, colorize_image, save", total, floors, "the floors above, summed")]
 
 
-def frame_batch(path: Path, n: int) -> torch.Tensor:
-    """``(n, 3, 1080, 1920)`` uint8: the photo cropped to 16:9 and resized, panned a few pixels per frame."""
+def frame_batch(path: Path, n: int, w: int, h: int) -> torch.Tensor:
+    """``(n, 3, h, w)`` uint8 frames: the photo resized, panned a few pixels per frame."""
     img = load_rgb(path)
-    h, w = FRAME
     base = np.asarray(img.resize((w + 8 * n, h + 4 * n), Image.BILINEAR))
     frames = np.stack([base[4 * i : 4 * i + h, 8 * i : 8 * i + w] for i in range(n)])
     return torch.from_numpy(frames).permute(0, 3, 1, 2).contiguous()
@@ -121,32 +119,56 @@ def command_rows(ckpt: Path, photo: Path, args, folder: Path) -> tuple[list[Stag
     return stages, {"command_s": round(wall, 2), "command_peak_rss_mb": round(peak_mb), "startup_s": round(startup, 2)}
 
 
+def photo_section(model, photo: Path, args, rates: dict, folder: Path) -> tuple[list[Stage], dict]:
+    """The photo's stages, and the colorize command on it in fresh processes unless ``--no-fresh-process``."""
+    stages = photo_stages(model, photo, args, rates["bandwidth"], rates["fp32"], folder)
+    command, record = [], {}
+    if args.fresh_process:
+        command, record = command_rows(checkpoint_for(model, args, folder), photo, args, folder)
+    w, h = Image.open(photo).size
+    print_stages(f"photo {w}x{h} ({w * h / 1e6:.0f} MP JPEG, quality 90)", stages + command)
+    return stages + command, {"photo_s": round(stages[-1].seconds, 2), **record}
+
+
+def frames_section(model, photo: Path, args, rates: dict) -> tuple[list[Stage], float]:
+    """A batch of frames: each stage, the net in bf16 too, and colorize_frames whole against the net alone."""
+    fw, fh = (int(v) for v in args.frame_size.lower().split("x"))
+    frames = frame_batch(photo, args.batch, fw, fh)
+    stages = pixel_stages(model, frames, args.size, rates["bandwidth"], rates["fp32"])
+    L = F.interpolate(frames_lightness(frames), size=working_shape(fh, fw, args.size), mode="bilinear", antialias=True)
+    with torch.autocast(L.device.type, dtype=torch.bfloat16):
+        bf16 = best_seconds(lambda: model(L))
+    stages.insert(3, Stage("  net in bf16 (--precision bf16)", bf16, stages[2].floor_s * rates["fp32"] / rates["bf16"],
+                           "the same FLOPs, bf16 matmuls"))  # fmt: skip
+    total = best_seconds(lambda: colorize_frames(model, frames, args.size, args.precision))
+    net = stages[3 if args.precision == "bf16" else 2].seconds
+    stages.append(Stage(f"total: colorize_frames ({args.precision})", total, net, "the net alone, same precision"))
+    print_stages(f"{args.batch} frames {fw}x{fh}, working size {args.size}", stages)
+    return stages, net
+
+
 def run(args: argparse.Namespace, device: torch.device) -> tuple[dict[str, float], dict]:
     if args.threads:
         torch.set_num_threads(args.threads)
     model = (load_colorizer(args.ckpt) if args.ckpt else benchmark_model(args.model, args.size)).to(device).eval()
     if not args.ckpt:
         model.meta["working_size"] = args.size
-    w, h = (int(v) for v in args.photo_size.lower().split("x"))
-    bandwidth = copy_bytes_per_s(torch.device("cpu"))
-    matmul, _ = matmul_flops_per_s(torch.float32, device)
-    print(f"memory bandwidth (copy): {bandwidth / 1e9:.1f} GB/s; fp32 matmul: {matmul / 1e9:.0f} GFLOP/s")
+    rates = {"bandwidth": copy_bytes_per_s(torch.device("cpu"))}
+    for name, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
+        rates[name] = matmul_flops_per_s(dtype, device)[0]
+    print(f"memory bandwidth (copy): {rates['bandwidth'] / 1e9:.1f} GB/s; matmul: fp32 {rates['fp32'] / 1e9:.0f}, "
+          f"bf16 {rates['bf16'] / 1e9:.0f} GFLOP/s")  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="colorgan-infer-") as tmp:
-        folder = Path(tmp)
-        photo = synthetic_photo(folder / "photo.jpg", w, h)
-        photo_table = photo_stages(model, photo, args, bandwidth, matmul, folder)
-        cli, cli_record = command_rows(checkpoint_for(model, args, folder), photo, args, folder)
-        print_stages(f"photo {w}x{h} ({w * h / 1e6:.0f} MP JPEG, quality 90)", photo_table + cli)
-        frames = frame_batch(photo, args.batch)
-        frame_table = pixel_stages(model, frames, args.size, bandwidth, matmul)
-        total = best_seconds(lambda: colorize_frames(model, frames, args.size))
-        frame_table.append(Stage("total: colorize_frames", total, frame_table[2].seconds, "the net alone"))
-        print_stages(f"{args.batch} frames {FRAME[1]}x{FRAME[0]}, working size {args.size}", frame_table)
-    rows = {"frames: colorize_frames (frames/s)": args.batch / total,
-            "frames: the net's forward alone (frames/s)": args.batch / frame_table[2].seconds}  # fmt: skip
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    extra = {"model": args.model if not args.ckpt else str(args.ckpt), "photo": f"{w}x{h}", "format": args.format,
-             "photo_s": round(photo_table[-1].seconds, 2), **cli_record, "peak_rss_mb": round(peak_mb),
-             "bandwidth_gb_s": round(bandwidth / 1e9, 1), "matmul_fp32_gflops": round(matmul / 1e9),
-             "photo_stages": stage_record(photo_table + cli), "frame_stages": stage_record(frame_table)}  # fmt: skip
+        w, h = (int(v) for v in args.photo_size.lower().split("x"))
+        photo = synthetic_photo(Path(tmp) / "photo.jpg", w, h)
+        photo_table, photo_record = photo_section(model, photo, args, rates, Path(tmp))
+        frame_table, net_s = frames_section(model, photo, args, rates)
+    rows = {f"frames: colorize_frames, {args.precision} (frames/s)": args.batch / frame_table[-1].seconds,
+            f"frames: the net's forward alone, {args.precision} (frames/s)": args.batch / net_s}  # fmt: skip
+    extra = {"model": args.ckpt or args.model, "photo": args.photo_size, "frames": f"{args.batch}x{args.frame_size}",
+             "format": args.format, "precision": args.precision, **photo_record,
+             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+             "bandwidth_gb_s": round(rates["bandwidth"] / 1e9, 1), "matmul_fp32_gflops": round(rates["fp32"] / 1e9),
+             "matmul_bf16_gflops": round(rates["bf16"] / 1e9), "photo_stages": stage_record(photo_table),
+             "frame_stages": stage_record(frame_table)}  # fmt: skip
     return rows, extra

@@ -39,7 +39,8 @@ from colorgan.inference import (
     upsample_ab,
     working_shape,
 )
-from colorgan.training.checkpoint import CONFIG_KEY, META_KEY, load_colorizer
+from colorgan.models.base import META_KEY, MODEL_CONFIG_KEY
+from colorgan.training.checkpoint import load_colorizer
 from colorgan.training.step_cost import matmul_flops_per_s
 
 
@@ -102,7 +103,8 @@ def checkpoint_for(model, args, folder: Path) -> Path:
     if args.ckpt:
         return Path(args.ckpt)
     path = folder / "model.ckpt"
-    torch.save({"state_dict": model.state_dict(), CONFIG_KEY: model.model_config, META_KEY: dict(model.meta)}, path)
+    weights = {"state_dict": model.state_dict(), MODEL_CONFIG_KEY: model.model_config, META_KEY: dict(model.meta)}
+    torch.save(weights, path)
     return path
 
 

@@ -36,7 +36,6 @@ _KAPPA = 7.787
 # pieces meet there to that precision), and each is a few passes of simple arithmetic that can run in place.
 
 
-
 def _mix(x: Tensor, matrix: Tensor) -> Tensor:
     """Apply a 3x3 colour matrix over the channel axis of ``(B, 3, H, W)`` (a batched matmul)."""
     return (matrix.to(x) @ x.reshape(x.shape[0], 3, -1)).view(x.shape)

@@ -212,3 +212,4 @@ def main(argv: list[str] | None = None) -> int:
             show_error=True,
         )
     return 0
+

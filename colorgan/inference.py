@@ -128,14 +128,26 @@ def predict_ab(model: ColorizationModule, L: Tensor, working_size: int | None = 
     return upsample_ab(net_ab(model, L, working_size), L.shape[-2:])
 
 
+def _lightness_of_image(img: Image.Image, band_rows: int = 512) -> Tensor:
+    """Normalized L ``(1, 1, H, W)`` of an RGB image, read a band of rows at a time: the photo's pixels are
+    never copied whole (``np.array`` of a whole image goes through two full-size byte strings)."""
+    w, h = img.size
+    L = torch.empty(1, 1, h, w)
+    for r in range(0, h, band_rows):
+        band = torch.from_numpy(np.array(img.crop((0, r, w, min(h, r + band_rows))))).permute(2, 0, 1)[None]
+        rgb_to_L(band, out=L[..., r : r + band.shape[2], :])
+    return L
+
+
 @torch.no_grad()
 def colorize_image(
     model: ColorizationModule, img: Image.Image, working_size: int | None = None, precision: str = "32"
 ) -> Image.Image:
-    """Colorize an RGB (or gray-as-RGB) image; the result has exactly its size and lightness."""
-    rgb = np.array(img if img.mode == "RGB" else img.convert("RGB"))  # (H, W, 3) uint8, our own copy
-    pixels = torch.from_numpy(rgb)
-    L = frames_lightness(pixels.permute(2, 0, 1)[None])  # (1, 1, H, W): the only full-resolution float
-    _compose_strips(L, net_ab(model, L, working_size, precision), model.ab_scale, pixels[None])  # in place
-    del L, pixels
+    """Colorize an RGB (or gray-as-RGB) image; the result has exactly its size and lightness. Beyond the
+    image and the result, memory holds its L (4 bytes a pixel) and the net's activations at its working size."""
+    L = _lightness_of_image(img if img.mode == "RGB" else img.convert("RGB"))  # (1, 1, H, W)
+    ab_small = net_ab(model, L, working_size, precision)
+    rgb = np.empty((*L.shape[2:], 3), dtype=np.uint8)
+    _compose_strips(L, ab_small, model.ab_scale, torch.from_numpy(rgb)[None])
+    del L
     return Image.fromarray(rgb)

@@ -4,6 +4,7 @@ memory bounded by its chunks."""
 from __future__ import annotations
 
 import re
+import subprocess
 import sys
 from functools import partial
 from pathlib import Path
@@ -28,7 +29,7 @@ from colorgan.inference import (
 )
 from colorgan.models.regression_module import RegressionColorizer
 from colorgan.training.checkpoint import load_colorizer
-from tests.conftest import photo
+from tests.conftest import ROOT, photo
 from tests.test_gamut import SaturatedNet
 
 
@@ -111,6 +112,13 @@ def test_strips_of_the_upsampled_ab_are_the_whole_upsampled_ab():
     torch.testing.assert_close(strips, whole, atol=1e-5, rtol=0)
 
 
+def run_module_code(code: str, *args: str) -> subprocess.CompletedProcess:
+    """``python -c code args`` in a fresh process that imports this checkout's colorgan."""
+    done = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done
+
+
 def _memory_mb() -> dict[str, float]:
     text = Path("/proc/self/status").read_text()
     return {key: int(re.search(rf"{key}:\s+(\d+) kB", text)[1]) / 1024 for key in ("VmRSS", "VmHWM")}
@@ -128,3 +136,38 @@ def test_peak_memory_of_a_large_photo_is_its_pixels_not_float_copies(saturated):
     colorize_image(saturated, img, 128)
     extra = (_memory_mb()["VmHWM"] - before) * 2**20 / (w * h)
     assert extra < 9.0, f"{extra:.1f} bytes per pixel"
+
+
+_COMMAND_PEAK = """
+import re, sys
+from pathlib import Path
+from colorgan.colorize import load_colorizer, load_rgb, save_image
+from colorgan.inference import colorize_image
+
+def memory():
+    text = Path("/proc/self/status").read_text()
+    return [int(re.search(key + r":\\s+(\\d+) kB", text)[1]) / 1024 for key in ("VmRSS", "VmHWM")]
+
+ckpt, small, large, out = sys.argv[1:]
+model = load_colorizer(ckpt)
+save_image(colorize_image(model, load_rgb(small)), Path(out) / "small.jpg")  # every first allocation
+before = memory()[0]
+Path("/proc/self/clear_refs").write_text("5")
+save_image(colorize_image(model, load_rgb(large)), Path(out) / "large.jpg")  # the command's path for one photo
+print(memory()[1] - before)
+"""
+
+
+@pytest.mark.slow  # a fresh process and a 24 MP JPEG
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="peak RSS reset through /proc/self/clear_refs")
+def test_the_colorize_command_on_a_24mp_jpeg_costs_its_pixels_in_memory(checkpoints, tmp_path):
+    """The colorize command's peak memory for a 6000 x 4000 JPEG, beyond what it held after a small one: the
+    decoded photo, its L and the output image (about 12 bytes per pixel), never a float copy per channel
+    (the path before chunking took over 30)."""
+    from colorgan.benchmarks.stages import synthetic_photo
+
+    small, large = (synthetic_photo(tmp_path / f"{w}.jpg", w, h) for w, h in ((600, 400), (6000, 4000)))
+    done = run_module_code(_COMMAND_PEAK, str(checkpoints["gan"]), str(small), str(large), str(tmp_path / "out"))
+    extra = float(done.stdout.strip().splitlines()[-1]) * 2**20 / (6000 * 4000)
+    assert (tmp_path / "out" / "large.jpg").is_file()
+    assert extra < 14, f"{extra:.1f} bytes per pixel"

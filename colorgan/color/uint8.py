@@ -125,10 +125,10 @@ def L_ab_to_uint8_(L: Tensor, ab: Tensor, ab_scale: float, out: Tensor, scratch:
     return out.copy_(encoded.permute(0, 2, 3, 1))
 
 
-def rgb_to_L(rgb: Tensor) -> Tensor:
-    """Normalized ``L (B, 1, H, W)`` of sRGB uint8 ``(B, 3, H, W)``, a new tensor."""
+def rgb_to_L(rgb: Tensor, out: Tensor | None = None) -> Tensor:
+    """Normalized ``L (B, 1, H, W)`` of sRGB uint8 ``(B, 3, H, W)``, into ``out`` (rows of full width) if given."""
     n, _, h, w = rgb.shape
-    out = torch.empty(n, 1, h, w, device=rgb.device)
+    out = torch.empty(n, 1, h, w, device=rgb.device) if out is None else out
 
     def work(i: int, rows: slice, scratch: Scratch) -> None:
         lightness_(rgb[i : i + 1, :, rows], out[i : i + 1, :, rows], scratch)

@@ -171,3 +171,19 @@ def test_the_colorize_command_on_a_24mp_jpeg_costs_its_pixels_in_memory(checkpoi
     extra = float(done.stdout.strip().splitlines()[-1]) * 2**20 / (6000 * 4000)
     assert (tmp_path / "out" / "large.jpg").is_file()
     assert extra < 14, f"{extra:.1f} bytes per pixel"
+
+
+def test_chunks_spread_over_threads_give_the_same_pixels_and_restore_torchs_threads(saturated):
+    rgb = torch.from_numpy(photo("coffee")).permute(2, 0, 1)[None]
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        one = colorize_frames(saturated, rgb, 64)
+        torch.set_num_threads(2)  # chunks on two threads, each chunk's operations on one
+        assert torch.equal(colorize_frames(saturated, rgb, 64), one)
+        assert torch.get_num_threads() == 2
+        with pytest.raises(RuntimeError):
+            compose_rgb(torch.zeros(1, 1, 400, 600), torch.zeros(1, 2, 300, 600), 110.0)  # mismatched shapes
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)

@@ -51,10 +51,8 @@ def for_chunks(shape: tuple[int, int, int], device: torch.device, work: Callable
     per call instead of a barrier per operation, which on a busy machine costs far more than the
     arithmetic (a preempted partner thread stalls every barrier). Elsewhere a piece is a whole image."""
     n, h, w = shape
-    if device.type != "cpu":
-        pieces, threads = [(i, slice(0, h)) for i in range(n)], 1
-    else:
-        pieces, threads = row_chunks(n, h, w), min(torch.get_num_threads(), len(row_chunks(n, h, w)))
+    pieces = row_chunks(n, h, w) if device.type == "cpu" else [(i, slice(0, h)) for i in range(n)]
+    threads = min(torch.get_num_threads(), len(pieces)) if device.type == "cpu" else 1
     if threads <= 1:
         scratch = Scratch(device)
         for i, rows in pieces:

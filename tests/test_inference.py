@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from colorgan.color import lab_to_rgb
+from colorgan.color import lab_to_rgb, rgb_to_L_ab
 from colorgan.color.uint8 import L_ab_to_uint8, rgb_to_L
 from colorgan.inference import (
     colorize_frames,
@@ -76,6 +76,18 @@ def test_lightness_matches_skimage_over_all_levels():
     grid = torch.stack(torch.meshgrid(levels[::5], levels[::3], levels, indexing="ij")).reshape(1, 3, 52 * 86, 256)
     expected = skimage.color.rgb2lab(grid[0].permute(1, 2, 0).numpy())[..., 0] / 50.0 - 1.0
     np.testing.assert_allclose(rgb_to_L(grid)[0, 0].numpy(), expected, atol=2e-5)  # 1e-3 L*
+
+
+def test_uint8_batches_convert_to_skimages_L_ab():
+    """The data path's batched conversion (uint8 on a CPU: table sums, in chunks) against skimage."""
+    levels = torch.arange(256, dtype=torch.uint8)
+    grid = torch.stack(torch.meshgrid(levels[::3], levels[::5], levels[::2], indexing="ij")).reshape(3, 86, 52 * 128)
+    rgb = torch.stack([grid, grid.flip(0)])  # (2, 3, 86, 6656): two images, several chunks each
+    L, ab = rgb_to_L_ab(rgb, ab_scale=110.0)
+    for i in range(2):
+        lab = skimage.color.rgb2lab(rgb[i].permute(1, 2, 0).numpy())
+        np.testing.assert_allclose(L[i, 0].numpy(), lab[..., 0] / 50.0 - 1.0, atol=2e-5)
+        np.testing.assert_allclose(ab[i].permute(1, 2, 0).numpy(), lab[..., 1:] / 110.0, atol=5e-5)
 
 
 def test_uint8_output_rounds_the_float_formula():

@@ -4,7 +4,7 @@
     python -m colorgan.benchmark train --model pix2pix --size 256 --batch 4 --steps 10 [--precision P]
     python -m colorgan.benchmark train --model zhang16 --size 176 --batch 8 --steps 5     # the paper's crop
         [--channels-last | --no-channels-last] [--compile]
-    python -m colorgan.benchmark infer --model gan --size 256 --batch 4 --photo-size 4000x3000
+    python -m colorgan.benchmark infer --model gan --size 256 --batch 4 --photo-size 6000x4000 [--ckpt C]
     python -m colorgan.benchmark index --images DIR --workers 2
 
 Each prints a table for people and, as its last line, one JSON object with ``images_per_s`` (and the
@@ -60,12 +60,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     train.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None,
                        help="default: as trainer.precision=auto chooses it")  # fmt: skip
     train.add_argument("--compile", action="store_true", help="torch.compile the nets (compiled during warmup)")
-    infer = sub.add_parser("infer", help="the colorize path on large photos")
+    infer = sub.add_parser("infer", help="the colorize path, stage by stage: a large photo and a batch of 1080p frames")
     infer.add_argument("--model", default="gan", choices=["gan", "pix2pix", "mse_cnn", "fusion", "zhang16"])
-    infer.add_argument("--photo-size", default="4000x3000", help="WIDTHxHEIGHT of the synthetic photos")
+    infer.add_argument("--ckpt", default=None, help="a checkpoint to time instead of a freshly built --model")
+    infer.add_argument("--photo-size", default="6000x4000", help="WIDTHxHEIGHT of the synthetic JPEG photo")
+    infer.add_argument("--frame-size", default="1920x1080", help="WIDTHxHEIGHT of the video frames")
+    infer.add_argument("--format", default="auto", choices=["auto", "png", "jpg"], help="colorize's --format")
+    infer.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own choice)")
+    infer.add_argument("--precision", default="32", choices=["32", "bf16"], help="the net's, as colorize's --precision")
+    infer.add_argument("--fresh-process", action=argparse.BooleanOptionalAction, default=True,
+                       help="also time the colorize command in a fresh process (start-up, peak memory)")  # fmt: skip
     for p in (data, train, infer):
         p.add_argument("--size", type=int, default=256, help="training / working image size")
-        p.add_argument("--batch", type=int, default=4)
+        p.add_argument("--batch", type=int, default=4, help="batch size (infer: video frames per batch)")
     index = sub.add_parser("index", help="the dataset index of a folder: a first run (cold) and a second (warm)")
     index.add_argument("--images", required=True, help="a folder of photos")
     index.add_argument("--workers", type=int, default=2, help="processes checking files (data.num_workers)")

@@ -53,7 +53,7 @@ def test_cli_handles_folders_globs_modes_and_a_broken_file(checkpoints, tmp_path
     )
     assert code == 1  # the broken file is a failure...
     assert "broken.jpg" in capsys.readouterr().err
-    assert Image.open(out / "rotated.png").size == (20, 40)  # ...and the others are done
+    assert Image.open(out / "rotated.jpg").size == (20, 40)  # ...and the others are done (a JPEG stays one)
     assert Image.open(out / "nested" / "gray.png").size == (40, 40)
     assert (out / "nested" / "deep16.png").is_file()
     assert (out / "alpha.png").is_file() and (out / "alpha-2.png").is_file()  # folder + glob: two distinct outputs
@@ -74,3 +74,31 @@ def test_cli_names_a_bad_checkpoint_or_missing_input(checkpoints, tmp_path, caps
         colorize_main(["--ckpt", str(checkpoints["gan"]), str(tmp_path / "missing.jpg"), "--out", str(tmp_path)]) == 1
     )
     assert "missing.jpg" in capsys.readouterr().err
+
+
+def test_a_jpeg_stays_a_jpeg_with_its_lightness_and_anything_else_becomes_png(checkpoints, tmp_path):
+    Image.fromarray(photo("coffee")).save(tmp_path / "coffee.jpg", quality=90)
+    Image.fromarray(photo("chelsea", 48)).save(tmp_path / "cat.png")
+    out = tmp_path / "out"
+    assert colorize_main(["--ckpt", str(checkpoints["gan"]), str(tmp_path / "coffee.jpg"), str(tmp_path / "cat.png"),
+                          "--out", str(out)]) == 0  # fmt: skip
+    assert sorted(p.name for p in out.iterdir()) == ["cat.png", "coffee.jpg"]
+    assert Image.open(out / "coffee.jpg").format == "JPEG" and Image.open(out / "cat.png").format == "PNG"
+    dL = (L_of(Image.open(out / "coffee.jpg")) - L_of(Image.open(tmp_path / "coffee.jpg"))).abs() * 50  # L* units
+    assert torch.quantile(dL.flatten(), 0.99) <= 1.0
+    assert colorize_main(["--ckpt", str(checkpoints["gan"]), str(tmp_path / "coffee.jpg"), "--format", "png",
+                          "--out", str(out)]) == 0  # fmt: skip
+    assert Image.open(out / "coffee.png").format == "PNG"
+
+
+def test_an_output_that_cannot_be_written_fails_alone(checkpoints, tmp_path, capsys):
+    src = tmp_path / "in"
+    (src / "sub").mkdir(parents=True)
+    for name in ("a.png", "sub/b.png", "c.png"):
+        Image.fromarray(photo("rocket", 24)).save(src / name)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "sub").write_text("a file where the folder for sub/b.png would go")
+    assert colorize_main(["--ckpt", str(checkpoints["mse_cnn"]), str(src), "--out", str(out)]) == 1
+    assert "b.png" in capsys.readouterr().err
+    assert (out / "a.png").is_file() and (out / "c.png").is_file()

@@ -16,7 +16,7 @@ import colorgan.color.gamut
 from colorgan.color import INSIDE_LINEAR, lab_to_rgb, rgb_to_lab
 from colorgan.color.gamut import _bisect_scale, _inside
 from colorgan.color.lab import lab_to_linear, linear_to_srgb
-from colorgan.inference import colorize_image, lightness
+from colorgan.inference import colorize_image, frames_lightness
 from colorgan.models.regression_module import RegressionColorizer
 from tests.conftest import photo
 
@@ -130,7 +130,7 @@ def test_a_real_photo_colorized_with_saturated_ab_keeps_its_lightness_and_hue():
     dL = (lab_out[:, 0] - lab_in[:, 0]).abs()
     assert torch.quantile(dL.flatten(), 0.99) <= 1.0 and dL.max() < 2.0
     with torch.no_grad():
-        ab_hat = model(lightness(torch.from_numpy(rgb).permute(2, 0, 1)[None]))  # what the net asked for
+        ab_hat = model(frames_lightness(torch.from_numpy(rgb).permute(2, 0, 1)[None]))  # what the net asked for
     _, C, h = lch(lab_out)
     colourful = (C > 20) & (lab_in[:, 0] > 5) & (lab_in[:, 0] < 95)
     assert colourful.float().mean() > 0.5

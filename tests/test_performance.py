@@ -79,6 +79,8 @@ def test_benchmark_data_measures_streaming_folder_and_classic_in_one_run(tmp_pat
     record = json.loads(output.strip().splitlines()[-1])
     assert record["images_per_s"] > 0 and record["baseline_images_per_s"] > 0 and record["command"] == "data"
     assert "colorgan streaming" in output and "colorgan folder" in output and record["files"] == 4
+    decode = record["stages"]["decode (load_rgb, reduced scale)"]  # beside Pillow's own decode at that scale
+    assert decode["s"] > 0 and decode["floor_s"] > 0 and record["decode_bound_ratio"] > 0
 
 
 def test_benchmark_train_defaults_to_trainings_choice_and_measures_every_setting(capsys):
@@ -101,10 +103,29 @@ def test_benchmark_train_defaults_to_trainings_choice_and_measures_every_setting
     assert 0 < record["machine_share"] and "of the faster matmul" in output
 
 
-def test_benchmark_infer_reports_speed_and_memory(capsys):
-    benchmark_main(["infer", "--model", "mse_cnn", "--size", "32", "--batch", "1", "--photo-size", "300x200"])
+INFER_STAGES = ("lightness (uint8 RGB -> L)", "net", "ab upsampling (strips)", "Lab -> sRGB uint8, gamut mapped")
+
+
+def test_benchmark_infer_prints_every_stage_beside_its_floor(capsys):
+    benchmark_main(["infer", "--model", "mse_cnn", "--size", "32", "--batch", "2", "--photo-size", "300x200",
+                    "--frame-size", "160x90", "--no-fresh-process"])  # fmt: skip
     record = last_json(capsys)
     assert record["images_per_s"] > 0 and record["peak_rss_mb"] > 0 and record["photo"] == "300x200"
+    photo, frames = record["photo_stages"], record["frame_stages"]
+    for stage in ("decode (load_rgb, to array)", *INFER_STAGES, "total: load, colorize_image, save"):
+        assert photo[stage]["s"] > 0 and photo[stage]["floor_s"] > 0, stage
+    assert any(name.startswith("encode (JPEG") for name in photo)  # a JPEG stays a JPEG
+    assert all(frames[stage]["x_floor"] > 0 for stage in INFER_STAGES)
+    assert record["baseline_images_per_s"] == pytest.approx(2 / frames["net"]["s"], rel=0.01)  # the net's frames/s
+
+
+@pytest.mark.slow  # two fresh processes: the colorize command's start-up and its whole run
+def test_benchmark_infer_times_the_colorize_command(capsys):
+    benchmark_main(["infer", "--model", "mse_cnn", "--size", "32", "--batch", "1", "--photo-size", "300x200",
+                    "--frame-size", "160x90"])  # fmt: skip
+    record = last_json(capsys)
+    assert record["command_s"] > record["startup_s"] > 0 and record["command_peak_rss_mb"] > 0
+    assert record["photo_stages"]["start-up: imports, checkpoint"]["floor_s"] > 0  # python -c 'import torch'
 
 
 def test_compiled_nets_train_and_keep_their_checkpoint_keys(tmp_path, monkeypatch):

@@ -1,4 +1,5 @@
-"""Files on disk -> normalized (L, ab) batches on the device: colorgan's path vs the classic one."""
+"""Files on disk -> normalized (L, ab) batches on the device: colorgan's path vs the classic one, and each
+path's stages per image (one core) beside their floors, so the table says which stage holds the path back."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from PIL import Image
 from torch.utils.data import DataLoader, Dataset
 from torchvision.transforms import v2
 
+from colorgan.benchmarks.stages import Stage, best_seconds, copy_bytes_per_s, print_stages, stage_record
 from colorgan.benchmarks.timing import images_per_second
 from colorgan.color import AB_SCALE, L_SCALE, rgb_to_L_ab
 from colorgan.data import FolderDataModule
+from colorgan.data.images import load_rgb
 from colorgan.data.split import Split
 from colorgan.data.streaming import StreamingDataModule
 from colorgan.data.streaming.prepare import prepare_dataset
@@ -67,6 +70,49 @@ def streaming_loader(dm: FolderDataModule, args: argparse.Namespace, folder: str
     return streamed.train_dataloader()
 
 
+def per_image(fn, items: list, repeats: int = 2) -> float:
+    """Seconds per item of ``fn`` over ``items`` (the fastest of ``repeats`` passes, after one)."""
+    return best_seconds(lambda: [fn(x) for x in items], repeats) / len(items)
+
+
+def _draft_decode(path, min_side: int | None) -> Image.Image:
+    """Pillow's decode alone, at the reduced scale ``load_rgb`` asks for: the floor of the decode stage."""
+    img = Image.open(path)
+    if min_side and img.format == "JPEG" and min(img.size) >= 2 * min_side:
+        scale = min(img.size) / min_side
+        img.draft("RGB", (math.ceil(img.size[0] / scale), math.ceil(img.size[1] / scale)))
+    img.load()
+    return img
+
+
+def stage_table(dataset, files: list, size: int, batch: int, device: torch.device) -> list[Stage]:
+    """colorgan's stages and the classic path's, per image on one core (the loader runs them in its workers)."""
+    bandwidth = copy_bytes_per_s(device)
+    decoded = [load_rgb(f, dataset.min_side) for f in files]
+    rgb = torch.stack([dataset.transform(img) for img in decoded[:batch]]).to(device)
+    classic = ClassicLabDataset(files, size)
+    full = [Image.open(f).convert("RGB") for f in files[:4]]
+    crops = [np.asarray(classic.crop(img)) for img in full]
+    lab_s = best_seconds(lambda: rgb_to_L_ab(rgb), 3) / len(rgb)
+    return [
+        Stage("decode (load_rgb, reduced scale)", per_image(lambda f: load_rgb(f, dataset.min_side), files),
+              per_image(lambda f: _draft_decode(f, dataset.min_side), files), "Pillow's decode at that scale"),
+        Stage("crop, resize, flip, to tensor", per_image(dataset.transform, decoded)),
+        Stage("Lab on the device (batched)", lab_s, size * size * 15 / bandwidth, "read 3 B + write 12 B per pixel"),
+        Stage("classic: full decode", per_image(lambda f: Image.open(f).convert("RGB"), files, 1)),
+        Stage("classic: resize, crop, flip", per_image(classic.crop, full, 1)),
+        Stage("classic: skimage rgb2lab", per_image(skimage.color.rgb2lab, crops)),
+    ]  # fmt: skip
+
+
+def loader_bound(stages: list[Stage], workers: int) -> tuple[float, float, float]:
+    """Images/s the stages allow with ``workers`` processes each on a core (the Lab conversion beside them):
+    ``(colorgan, classic, the ratio if everything but colorgan's decode were free)``."""
+    cores = max(1, workers)
+    classic_s = sum(s.seconds for s in stages[3:])
+    return cores / sum(s.seconds for s in stages[:3]), cores / classic_s, classic_s / stages[0].seconds
+
+
 def run(args: argparse.Namespace, device: torch.device) -> tuple[dict[str, float], dict]:
     index_cache = None if args.index_cache == "none" else args.index_cache
     dm = FolderDataModule(root=args.images, val_fraction=0.0, test_fraction=0.0, image_size=args.size,
@@ -95,6 +141,14 @@ def run(args: argparse.Namespace, device: torch.device) -> tuple[dict[str, float
     rows["classic (pix2pix: full decode, resize, crop, skimage rgb2lab)"] = measure(
         classic, lambda b: (b[0].to(device), b[1].to(device)), args.batches
     )
+    stages = stage_table(train.dataset, list(dm.train_files)[:16], args.size, args.batch, device)
+    bound, classic_bound, decode_bound = loader_bound(stages, args.workers)
+    print_stages("per image, one core (the loader spreads decode and transform over its workers)", stages)
+    print(f"what the stages allow with {args.workers} workers: colorgan {bound:.1f} img/s, classic "
+          f"{classic_bound:.1f} img/s ({bound / classic_bound:.2f}x; measured below); with every stage but the "
+          f"decode free: {decode_bound:.2f}x")  # fmt: skip
     extra = {"workers": args.workers, "files": files, "device_used": str(device), "source": args.source,
-             "index_cache": args.index_cache, "folder_setup_s": round(setup_s, 2)}  # fmt: skip
+             "index_cache": args.index_cache, "folder_setup_s": round(setup_s, 2), "stages": stage_record(stages),
+             "stage_bound_images_per_s": round(bound, 1), "stage_bound_ratio": round(bound / classic_bound, 2),
+             "decode_bound_ratio": round(decode_bound, 2)}  # fmt: skip
     return rows, extra

@@ -5,5 +5,17 @@ so data, models and evaluation all build on it."""
 from colorgan.color.gamut import INSIDE_LINEAR, lab_to_rgb
 from colorgan.color.lab import AB_SCALE, L_SCALE, rgb_to_lab
 from colorgan.color.normalize import L_ab_to_rgb, gray_rgb, rgb_to_L_ab
+from colorgan.color.uint8 import L_ab_to_uint8, rgb_to_L
 
-__all__ = ["AB_SCALE", "INSIDE_LINEAR", "L_SCALE", "L_ab_to_rgb", "gray_rgb", "lab_to_rgb", "rgb_to_L_ab", "rgb_to_lab"]
+__all__ = [
+    "AB_SCALE",
+    "INSIDE_LINEAR",
+    "L_SCALE",
+    "L_ab_to_rgb",
+    "L_ab_to_uint8",
+    "gray_rgb",
+    "lab_to_rgb",
+    "rgb_to_L",
+    "rgb_to_L_ab",
+    "rgb_to_lab",
+]

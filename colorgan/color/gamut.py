@@ -2,12 +2,13 @@
 
 A generator can predict any ab; per-channel clipping of an out-of-gamut colour changes its L*. Here its
 chroma is reduced (CIE LCh) to the most that fits, found in a max-chroma table and bisected where the
-table is unsure.
+table overshoots. Only the colours outside the gamut are mapped: a photo's colours mostly are inside.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import cache
 
 import torch
@@ -24,7 +25,7 @@ INSIDE_LINEAR = (-1.5e-4, 1.0044)
 _PROBE_CHROMA = 200.0  # more than sRGB's largest chroma (134, a blue)
 _TABLE_SIZE = (201, 720)  # the max-chroma table: L* every 0.5, hue every 0.5 degrees
 _BISECTION_STEPS = 12  # the chroma scale to 1/4096: finer than 8-bit output resolves
-_TABLE_UNDERSHOOT = 0.02  # scales this close to 1 are checked: the colour may have been inside all along
+_DENSE_SHARE = 0.2  # more colours outside than this: the table is read for all (gathering them costs more)
 
 
 def _inside(linear: Tensor, dim: int, bounds: tuple[float, float] = INSIDE_LINEAR) -> Tensor:
@@ -67,32 +68,64 @@ def _max_chroma_table(device: torch.device) -> Tensor:
 
 @torch.no_grad()
 def _table_scale(L: Tensor, ab: Tensor) -> Tensor:
-    """``(B, 1, H, W)``: the share of each pixel's chroma that fits by the max-chroma table (1: all of it)."""
-    hue = torch.remainder(torch.atan2(ab[:, 1], ab[:, 0]), 2 * math.pi)  # (B, H, W)
-    grid = torch.stack([hue / math.pi - 1.0, L[:, 0] / 50.0 - 1.0], dim=-1).view(1, 1, -1, 2)  # x: hue, y: L*
+    """The share of each colour's chroma that fits by the max-chroma table (1: all of it), shaped as
+    ``L``; ``ab`` holds a and b along its first axis (columns as in ``_linear_of``, or ``(2, B, H, W)``)."""
+    hue = torch.remainder(torch.atan2(ab[1], ab[0]), 2 * math.pi)
+    grid = torch.stack([hue / math.pi - 1.0, L / 50.0 - 1.0], dim=-1).view(1, 1, -1, 2)  # x: hue, y: L*
     most = F.grid_sample(_max_chroma_table(L.device), grid, mode="bilinear", align_corners=True).view(L.shape)
-    chroma = torch.hypot(ab[:, :1], ab[:, 1:])
+    chroma = torch.hypot(ab[0], ab[1])
     return torch.where(chroma > most, most / chroma, 1.0)
 
 
 @torch.no_grad()
-def _table_errors(L: Tensor, ab: Tensor, scale: Tensor, linear: Tensor) -> tuple[Tensor, Tensor] | None:
-    """Where the table was wrong, ``(mask (B, H, W), corrected scales (N,))``, or None. Bilinear between
-    its points it overshoots where the boundary bends outward (the colour is still outside: bisected
-    below) and undershoots where it bends inward (a colour inside all along was cut: it keeps all its
-    chroma, so in-gamut colours convert exactly as without mapping)."""
-    missed = ~_inside(linear, dim=1)
-    cut = ((scale < 1.0) & (scale > 1.0 - _TABLE_UNDERSHOOT))[:, 0]
-    fix = missed | cut
-    if not bool(fix.any()):
+def _mapped_scale(L: Tensor, ab: Tensor) -> Tensor:
+    """``(N,)``: the chroma scale that brings each out-of-gamut colour (columns as in ``_linear_of``) to the
+    gamut's boundary at its L* and hue: the table's, bisected below it where bilinear interpolation
+    between the table's points overshoots (the boundary bends outward there; 0.4-0.7% of random Lab)."""
+    scale = _table_scale(L, ab)
+    missed = ~_inside(_linear_of(L, ab * scale), dim=0)
+    if bool(missed.any()):
+        scale[missed] = _bisect_scale(L[missed], ab[:, missed], scale[missed], _BISECTION_STEPS)
+    return scale
+
+
+@torch.no_grad()
+def _outside(linear: Tensor) -> Tensor | None:
+    """``(B, H, W)``: the colours outside sRGB (by ``INSIDE_LINEAR``), or None when there is none (then
+    one pass over ``linear``, the usual case for a photo)."""
+    low, high = torch.aminmax(linear)
+    if bool(low >= INSIDE_LINEAR[0]) and bool(high <= INSIDE_LINEAR[1]):
         return None
-    L_f, ab_f, s_f = L[:, 0][fix], ab.transpose(0, 1)[:, fix], scale[:, 0][fix]  # (N,), (2, N), (N,)
-    kept = cut[fix] & _inside(_linear_of(L_f, ab_f), dim=0)
-    s_f = torch.where(kept, 1.0, s_f)
-    bisect = missed[fix] & ~kept
-    if bool(bisect.any()):
-        s_f[bisect] = _bisect_scale(L_f[bisect], ab_f[:, bisect], s_f[bisect], _BISECTION_STEPS)
-    return fix, s_f
+    low, high = torch.aminmax(linear, dim=1)
+    return (low < INSIDE_LINEAR[0]) | (high > INSIDE_LINEAR[1])
+
+
+def map_outside(linear: Tensor, lab: Callable[[], tuple[Tensor, Tensor]]) -> Tensor:
+    """``linear (B, 3, H, W)`` with its colours outside sRGB brought inside by reducing their chroma at fixed
+    L* and hue (CIE LCh) to the most that fits; those inside are left exactly as they are. ``lab()`` gives
+    the colours' ``L* (B, 1, H, W)`` and ``ab (B, 2, H, W)``, asked for only when some colour is outside.
+    In place where few colours are outside; a new tensor where many are. Differentiable in ab."""
+    outside = _outside(linear)
+    if outside is None:
+        return linear
+    L, ab = lab()
+    if int(outside.sum()) > _DENSE_SHARE * outside.numel():  # no gathers: the table read for every colour
+        scale = torch.where(outside, _table_scale(L[:, 0], ab.transpose(0, 1)), 1.0)
+        linear = lab_to_linear(L, ab * scale[:, None])
+        outside = _outside(linear)  # where the table overshot: bisected below
+        if outside is None:
+            return linear
+    b, y, x = outside.nonzero(as_tuple=True)
+    L_out, ab_out = L[b, 0, y, x], ab[b, :, y, x].T  # (N,), (2, N)
+    patch = _linear_of(L_out, ab_out * _mapped_scale(L_out, ab_out)).T  # (N, 3)
+    linear.permute(0, 2, 3, 1).index_put_((b, y, x), patch)
+    return linear
+
+
+def mapped_linear(L: Tensor, ab: Tensor) -> Tensor:
+    """Linear sRGB ``(B, 3, H, W)`` of ``L* (B, 1, H, W)`` in [0, 100] and ``ab (B, 2, H, W)`` in Lab units,
+    out-of-gamut colours mapped (``map_outside``), in-gamut ones exactly as skimage's ``lab2rgb``."""
+    return map_outside(lab_to_linear(L, ab), lambda: (L, ab))
 
 
 @torch.autocast("cuda", enabled=False)
@@ -103,16 +136,8 @@ def lab_to_rgb(lab: Tensor) -> Tensor:
     In-gamut colours convert exactly as skimage's ``lab2rgb``. An out-of-gamut colour (a generator
     can predict any ab) is brought inside by reducing its chroma at fixed L* and hue (CIE LCh) to the
     most that fits, so that the output keeps the input's lightness instead of what per-channel
-    clipping leaves of it (Lab(60, 90, -100) would come back at L* 54.8). Differentiable in ab (the
-    scale is a constant).
+    clipping leaves of it (Lab(60, 90, -100) would come back at L* 54.8). Differentiable in ab.
     """
     lab = lab.float()
-    L, ab = lab[:, :1].clamp(0.0, 100.0), lab[:, 1:]
-    scale = _table_scale(L, ab)  # (B, 1, H, W), a constant for autograd
-    linear = lab_to_linear(L, ab * scale)  # (B, 3, H, W)
-    errors = _table_errors(L, ab, scale, linear)
-    if errors is not None:  # recomputed where the table was wrong or unsure (0.4-0.7% of random Lab)
-        fix, s = errors
-        patch = _linear_of(L[:, 0][fix], ab.transpose(0, 1)[:, fix] * s).T  # (N, 3)
-        linear = linear.permute(0, 2, 3, 1).index_put((fix,), patch).permute(0, 3, 1, 2)
+    linear = mapped_linear(lab[:, :1].clamp(0.0, 100.0), lab[:, 1:])
     return linear_to_srgb(linear).clamp(0.0, 1.0)  # the clamp removes less than 8-bit rounding

@@ -7,6 +7,8 @@ functions take channel-first batches ``(B, 3, H, W)`` and run on whatever device
 
 from __future__ import annotations
 
+from functools import cache
+
 import torch
 from torch import Tensor
 
@@ -25,8 +27,13 @@ _XYZ_FROM_RGB = torch.tensor(
 )
 _RGB_FROM_XYZ = torch.linalg.inv(_XYZ_FROM_RGB)
 _WHITE_D65 = (0.95047, 1.0, 1.08883)  # skimage's illuminant "D65", observer "2"
-_EPS = 0.008856  # (6/29)^3 as skimage rounds it
+RGB_FROM_XYZ_WHITE = _RGB_FROM_XYZ * torch.tensor(_WHITE_D65, dtype=torch.float64)  # takes XYZ / white
+_EPS = 0.008856  # (6/29)^3 as skimage rounds it: below it f(t) is linear
+_KNEE = 0.2068966  # 6/29, f's value there, as skimage rounds it
 _KAPPA = 7.787
+# f and its inverse are written with clamps instead of a select: f(t) = max(t, eps)^(1/3) + kappa (min(t, eps) - eps)
+# is skimage's piecewise f (cube root above eps, kappa t + 16/116 below) to 4e-7, the inverse to 5e-8 (the
+# pieces meet there to that precision), and each is a few passes of simple arithmetic that can run in place.
 
 
 def _mix(x: Tensor, matrix: Tensor) -> Tensor:
@@ -38,10 +45,28 @@ def srgb_to_linear(rgb: Tensor) -> Tensor:
     return torch.where(rgb > 0.04045, ((rgb + 0.055) / 1.055).pow(2.4), rgb / 12.92)
 
 
-def _linear_from_uint8(rgb: Tensor) -> Tensor:
-    """sRGB uint8 -> linear float32 through a 256-entry table (3x cheaper than the power law)."""
-    table = srgb_to_linear(torch.arange(256, dtype=torch.float64, device=rgb.device) / 255.0).float()
-    return table[rgb.long()]
+def linear_to_srgb(linear: Tensor) -> Tensor:
+    return torch.where(linear > 0.0031308, 1.055 * linear.clamp_min(0.0031308).pow(1.0 / 2.4) - 0.055, 12.92 * linear)
+
+
+def levels_linear() -> Tensor:
+    """``(256,)`` float64: the linear light of each 8-bit sRGB value."""
+    return srgb_to_linear(torch.arange(256, dtype=torch.float64) / 255.0)
+
+
+@cache
+def _decode_table(device: torch.device) -> Tensor:
+    return levels_linear().float().to(device)
+
+
+def _f(t: Tensor) -> Tensor:
+    """CIE's f(t): the cube root, with the linear segment near black."""
+    return torch.add(t.clamp_min(_EPS).pow(1.0 / 3.0), t.clamp_max(_EPS) - _EPS, alpha=_KAPPA)
+
+
+def _f_inverse(f: Tensor) -> Tensor:
+    """The inverse of ``_f``: the cube, with the linear segment near black."""
+    return torch.add(f.clamp_min(_KNEE).pow(3), f.clamp_max(_KNEE) - _KNEE, alpha=1.0 / _KAPPA)
 
 
 def _white(x: Tensor) -> Tensor:
@@ -52,13 +77,12 @@ def _white(x: Tensor) -> Tensor:
 @torch.autocast("cpu", enabled=False)
 def rgb_to_lab(rgb: Tensor) -> Tensor:
     """sRGB ``(B, 3, H, W)``, uint8 or float in [0, 1] -> Lab: L in [0, 100], a and b in about [-128, 127]."""
-    if rgb.dtype == torch.uint8:
-        linear = _linear_from_uint8(rgb)
+    if rgb.dtype == torch.uint8:  # a 256-entry table: several times cheaper than the power law
+        linear = _decode_table(rgb.device).index_select(0, rgb.reshape(-1).int()).view(rgb.shape)
     else:
         linear = srgb_to_linear(rgb.float().clamp(0.0, 1.0))
     xyz = _mix(linear, _XYZ_FROM_RGB) / _white(linear)
-    f = torch.where(xyz > _EPS, xyz.clamp_min(_EPS).pow(1.0 / 3.0), _KAPPA * xyz + 16.0 / 116.0)
-    fx, fy, fz = f.unbind(dim=1)
+    fx, fy, fz = _f(xyz).unbind(dim=1)
     L = 116.0 * fy - 16.0
     a = 500.0 * (fx - fy)
     b = 200.0 * (fy - fz)
@@ -68,11 +92,6 @@ def rgb_to_lab(rgb: Tensor) -> Tensor:
 def lab_to_linear(L: Tensor, ab: Tensor) -> Tensor:
     """``L (B, 1, H, W)`` and ``ab (B, 2, H, W)`` -> linear sRGB ``(B, 3, H, W)``, unclipped (skimage's
     formulas: out-of-gamut colours come out below 0 or above 1)."""
-    fy = (L[:, 0] + 16.0) / 116.0
-    f = torch.stack([fy + ab[:, 0] / 500.0, fy, (fy - ab[:, 1] / 200.0).clamp_min(0.0)], dim=1)
-    xyz = torch.where(f > 0.2068966, f * f * f, (f - 16.0 / 116.0) / _KAPPA) * _white(L)
-    return _mix(xyz, _RGB_FROM_XYZ)
-
-
-def linear_to_srgb(linear: Tensor) -> Tensor:
-    return torch.where(linear > 0.0031308, 1.055 * linear.clamp_min(0.0031308).pow(1.0 / 2.4) - 0.055, 12.92 * linear)
+    fy = (L + 16.0) * (1.0 / 116.0)
+    fx, fz = torch.add(fy, ab[:, :1], alpha=1.0 / 500.0), torch.sub(fy, ab[:, 1:], alpha=1.0 / 200.0).clamp_min(0.0)
+    return _mix(_f_inverse(torch.cat([fx, fy, fz], dim=1)), RGB_FROM_XYZ_WHITE)  # f^-1(f) = XYZ / white

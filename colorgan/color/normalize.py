@@ -7,6 +7,7 @@ from torch import Tensor
 
 from colorgan.color.gamut import lab_to_rgb
 from colorgan.color.lab import AB_SCALE, L_SCALE, lab_to_linear, linear_to_srgb, rgb_to_lab
+from colorgan.color.uint8 import uint8_to_L_ab
 
 
 def rgb_to_L_ab(rgb: Tensor, ab_scale: float = AB_SCALE) -> tuple[Tensor, Tensor]:
@@ -14,6 +15,8 @@ def rgb_to_L_ab(rgb: Tensor, ab_scale: float = AB_SCALE) -> tuple[Tensor, Tensor
 
     ``L / 50 - 1`` and ``ab / ab_scale`` (110 by default; some baselines trained with 128 or 127).
     """
+    if rgb.dtype == torch.uint8 and rgb.device.type == "cpu":  # the same values, in cache-sized chunks
+        return uint8_to_L_ab(rgb, ab_scale)
     lab = rgb_to_lab(rgb)
     return lab[:, :1] / L_SCALE - 1.0, lab[:, 1:] / ab_scale
 

@@ -19,11 +19,11 @@ from omegaconf import OmegaConf
 from PIL import Image
 
 from colorgan.color import gray_rgb, rgb_to_L_ab
-from colorgan.compare import load_models
 from colorgan.data.images import IMAGE_EXTENSIONS
 from colorgan.data.scan import is_gray
 from colorgan.demo.uploads import read_upload
 from colorgan.errors import CheckpointError, ConfigError, UploadError
+from colorgan.evaluation.pipeline import load_checkpoints
 from colorgan.inference import colorize_image, resolve_device, working_shape
 from colorgan.models.base import ColorizationModule
 
@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         cfg = OmegaConf.create({"ckpts": args.ckpt, "names": args.name})
-        models, _ = load_models(cfg, resolve_device(args.device))  # same names share a row in compare only
+        models = load_checkpoints(cfg, resolve_device(args.device)).models  # same names share a row in compare only
     except (CheckpointError, FileNotFoundError, ConfigError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

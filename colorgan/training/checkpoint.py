@@ -20,6 +20,7 @@ import torch
 from colorgan.errors import CheckpointError
 from colorgan.models.base import META_KEY, MODEL_CONFIG_KEY, ColorizationModule
 from colorgan.training.allowlist import FACTORIES, MODULES, TARGETS
+from colorgan.training.provenance import checkpoint_facts, pretrained_parts
 
 _WEIGHT_FLAGS = ("pretrained", "classifier_pretrained")
 _PLAIN = (str, int, float, bool, type(None))
@@ -100,7 +101,9 @@ def read_checkpoint(path: str | Path) -> dict:
 
 
 def load_colorizer(path: str | Path, device: str | torch.device = "cpu") -> ColorizationModule:
-    """A colorizer in eval mode on ``device``, rebuilt from the config and weights in ``path``."""
+    """A colorizer in eval mode on ``device``, rebuilt from the config and weights in ``path``; its meta also says
+    what the file is (``meta["checkpoint"]``: steps, epochs, last or best; ``meta["pretrained"]``: which parts
+    started from pretrained weights)."""
     ckpt = read_checkpoint(path)
     config = checked_model_config(ckpt[MODEL_CONFIG_KEY], path)  # nothing is imported or called before this passes
     model: ColorizationModule = hydra.utils.instantiate(config, _convert_="all")
@@ -109,4 +112,6 @@ def load_colorizer(path: str | Path, device: str | torch.device = "cpu") -> Colo
     except RuntimeError as err:
         raise CheckpointError(f"{path}: weights do not fit the model its config describes: {err}") from err
     model.meta.update(ckpt.get(META_KEY) or {})
+    model.meta["checkpoint"] = checkpoint_facts(ckpt, path)
+    model.meta["pretrained"] = pretrained_parts(ckpt[MODEL_CONFIG_KEY])  # as trained: the stored flags, not None
     return model.to(device).eval()

@@ -1,5 +1,5 @@
 """Compare checkpoints on the same held-out images: one table (rows = gray + models, seeds merged), the
-paired differences against a reference row, per-image values and one grid (the pipeline of evaluate).
+paired differences against a reference row, what each row is, per-image values and one grid.
 
 python -m colorgan.compare ckpts=[A.ckpt,B.ckpt,C.ckpt] data=folder data.root=/photos [logger=wandb]
 python -m colorgan.compare ckpts=[a0.ckpt,a1.ckpt,b0.ckpt,b1.ckpt] names=[a,a,b,b] reference=a   # 2 seeds each
@@ -13,11 +13,22 @@ from omegaconf import DictConfig
 from colorgan.cli import config_dir, run_task
 from colorgan.evaluation.pipeline import score_checkpoints
 from colorgan.evaluation.summary import Summary
+from colorgan.inference import resolve_device
+from colorgan.training.checkpoint import load_checkpoints
+from colorgan.training.loggers import build_loggers
+
+
+def score(cfg: DictConfig) -> tuple[Summary, dict]:
+    """``ckpts`` (or evaluate's one ``ckpt_path``) scored by the one pipeline: the summary and metrics.json's record."""
+    device = resolve_device(cfg.device)
+    paths = cfg.get("ckpts") or ([cfg.ckpt_path] if cfg.get("ckpt_path") else [])
+    loaded = load_checkpoints(paths, cfg.get("names"), device)
+    return score_checkpoints(cfg, loaded, device, build_loggers(cfg.get("logger")))
 
 
 def compare(cfg: DictConfig) -> Summary:
     """Score ``cfg.ckpts`` and the gray baseline on the same images; return the table's numbers."""
-    return score_checkpoints(cfg)[0]
+    return score(cfg)[0]
 
 
 @hydra.main(version_base="1.3", config_path=config_dir(), config_name="compare")

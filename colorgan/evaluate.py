@@ -10,12 +10,12 @@ import hydra
 from omegaconf import DictConfig
 
 from colorgan.cli import config_dir, run_task
-from colorgan.evaluation.pipeline import score_checkpoints
+from colorgan.compare import score
 
 
 def evaluate(cfg: DictConfig) -> dict:
     """Score ``cfg.ckpt_path`` and the gray baseline; return the record written to metrics.json."""
-    return score_checkpoints(cfg)[1]
+    return score(cfg)[1]
 
 
 @hydra.main(version_base="1.3", config_path=config_dir(), config_name="evaluate")

@@ -22,9 +22,8 @@ from PIL import Image
 
 from colorgan.data.images import load_rgb
 from colorgan.demo import parse_args
-from colorgan.evaluation.pipeline import default_name
 from colorgan.inference import colorize_image
-from colorgan.training.checkpoint import load_colorizer
+from colorgan.training.checkpoint import default_name, load_colorizer
 from tests.conftest import ROOT, photo
 
 CHROMIUM = Path("/usr/bin/chromium")

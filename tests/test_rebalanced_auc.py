@@ -79,7 +79,7 @@ def test_evaluate_uses_a_zhang16_checkpoints_prior_and_records_it(checkpoints, p
     ]
     record = evaluate(compose_named("evaluate", tmp_path, overrides))
     assert 0 < rebalanced(record, model_row(record)) <= 1 and 0 < rebalanced(record, GRAY) <= 1
-    assert record["notes"]["auc_rebalanced_prior"] == f"the prior of {record['model']}"
+    assert record["notes"]["auc_rebalanced_prior"] == f"the prior of {model_row(record)}"
     assert "| auc_rebalanced ↑ |" in (tmp_path / "metrics.md").read_text()
     assert "auc_rebalanced" in (tmp_path / "per_image.csv").read_text().splitlines()[0]
 

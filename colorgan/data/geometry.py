@@ -114,4 +114,3 @@ class Geometry:
     @classmethod
     def from_dict(cls, record: dict) -> Geometry:
         return cls(**{k: record[k] for k in cls.__dataclass_fields__ if k in record})
-

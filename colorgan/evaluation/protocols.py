@@ -107,8 +107,10 @@ def images_to_score(cfg: DictConfig, metas: dict[str, dict]) -> tuple[list[Path]
         raise ConfigError(f"protocol={protocol.name} needs ImageNet: data=imagenet data.root=/path/ILSVRC2012")
     files, counts = protocol.images(cfg.data.root, cfg.get("protocol_allow_missing", False))
     record = check_heldout(files, "test", metas, cfg.allow_trained_images)
-    exclude = protocol.exclude_grayscale if cfg.get("protocol_exclude_grayscale") is None else bool(
-        cfg.protocol_exclude_grayscale
+    exclude = (
+        protocol.exclude_grayscale
+        if cfg.get("protocol_exclude_grayscale") is None
+        else bool(cfg.protocol_exclude_grayscale)
     )
     record.update(
         split=f"protocol {protocol.name}",

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from colorgan.evaluation.provenance import RANDOM
 from colorgan.evaluation.scoring import Evaluation
 from colorgan.models.base import ColorizationModule
-from colorgan.training.provenance import RANDOM
 
 L1_ONLY = "L1 pretraining only, never a GAN"
 

@@ -98,7 +98,9 @@ class _Scoring:
         self.models, self.device, self.cfg, self.prior = models, device, cfg, prior
         self.names = [GRAY, *models]
         self.values: dict[str, dict[str, list[Tensor]]] = {n: defaultdict(list) for n in self.names}
-        self.extra = {n: {k: (make().to(device), update) for k, (make, update) in perceptual.items()} for n in self.names}
+        self.extra = {
+            n: {k: (make().to(device), update) for k, (make, update) in perceptual.items()} for n in self.names
+        }
         self.classifier, self.no_classifier = build_classifier(cfg, loader.dataset.files, device)
         self.columns: dict[str, list[Tensor]] = defaultdict(list)
         self.paths: list[str] = []

@@ -63,9 +63,7 @@ def _seed_std(values: Tensor, weights: Tensor) -> Tensor:
 
 
 def _entries(intervals, metrics: list[str], present: set[str], n_seeds: int, over: list[str]) -> dict[str, dict]:
-    return {
-        k: {**iv.as_dict(), "n_seeds": n_seeds, "over": over} for k, iv in zip(metrics, intervals) if k in present
-    }
+    return {k: {**iv.as_dict(), "n_seeds": n_seeds, "over": over} for k, iv in zip(metrics, intervals) if k in present}
 
 
 def _set_metrics(evaluation: Evaluation, members: list[str]) -> dict[str, dict]:

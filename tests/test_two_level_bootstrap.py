@@ -24,7 +24,7 @@ def seeds() -> Evaluation:
     """One model trained with four seeds: per-image values = a shared image effect + the seed's own offset.
     Seeds 0 and 1 are one row (means 0 and 2 apart from the image effect), seeds 2 and 3 another."""
     generator = torch.Generator().manual_seed(0)
-    image = torch.randn(N, generator=generator, dtype=torch.float64) * 5
+    image = torch.randn(N, generator=generator, dtype=torch.float64)  # images spread less than the seeds do
     offsets = {"a0": 0.0, "a1": 2.0, "b0": 0.4, "b1": 1.8}
     per_image = {GRAY: {"psnr": image - 3.0}}
     per_image |= {k: {"psnr": image + v + 0.05 * torch.randn(N, generator=generator)} for k, v in offsets.items()}
@@ -104,3 +104,22 @@ def test_each_image_carries_its_pixels_weight_sum_for_pooling():
     scores = metrics.colorization_metrics(gray, gray, prior)
     assert scores[metrics.REBALANCED_WEIGHT].item() == pytest.approx(256 / 0.8, rel=1e-5)
     assert scores[metrics.REBALANCED_AUC].item() == pytest.approx(1.0)
+
+
+def test_validation_logs_the_pooled_rebalanced_auc(photo_batch):
+    from tests.test_zhang16 import make_colorizer
+
+    model = make_colorizer()
+    gray_bin = int((model.bins.abs().sum(1) == 0).nonzero())
+    model.prior.fill_(0.1 / (len(model.bins) - 1))
+    model.prior[gray_bin] = 0.9  # gray pixels are common: they weigh little
+    batch = {"rgb": photo_batch["rgb"].clone()}
+    batch["rgb"][0] = batch["rgb"][0].float().mean(0, keepdim=True).round().byte()  # a gray photo among colour ones
+    with torch.no_grad():
+        model.validation_step(batch, 0)
+        L, ab = model.split_batch(batch)
+        scores = metrics.colorization_metrics(model.to_rgb(L, model(L)), model.to_rgb(L, ab), model.metric_prior())
+    value, weight = scores[metrics.REBALANCED_AUC], scores[metrics.REBALANCED_WEIGHT]
+    logged = float(model.val_metrics[metrics.REBALANCED_AUC].compute())
+    assert logged == pytest.approx(float(metrics.pooled_mean(value, weight)), rel=1e-5)
+    assert abs(logged - float(value.mean())) > 0.01  # the mean of per-image values would let the gray photo count

@@ -78,6 +78,20 @@ def _set_metrics(evaluation: Evaluation, members: list[str]) -> dict[str, dict]:
     return out
 
 
+def _rows_and_reference(
+    evaluation: Evaluation, groups: dict[str, list[str]] | None, reference: str | None
+) -> tuple[dict[str, list[str]], str | None]:
+    """The rows (the gray baseline first) and the reference row (default: the first model row)."""
+    groups = groups or {name: [name] for name in evaluation.per_image}
+    if GRAY in evaluation.per_image and GRAY not in groups:
+        groups = {GRAY: [GRAY], **groups}
+    candidates = [n for n in groups if n != GRAY]
+    reference = reference if reference is not None else (candidates[0] if candidates else None)
+    if reference is not None and reference not in groups:
+        raise ValueError(f"reference={reference!r} is not a row of this comparison: {', '.join(groups)}")
+    return groups, reference
+
+
 def summarize(
     evaluation: Evaluation,
     groups: dict[str, list[str]] | None = None,
@@ -87,13 +101,7 @@ def summarize(
 ) -> Summary:
     """Rows of ``groups`` (row name -> the evaluated models it merges, its seeds; default: one row per model,
     the gray baseline first) and their paired differences against ``reference`` (default: the first model row)."""
-    groups = groups or {name: [name] for name in evaluation.per_image}
-    if GRAY in evaluation.per_image and GRAY not in groups:
-        groups = {GRAY: [GRAY], **groups}
-    candidates = [n for n in groups if n != GRAY]
-    reference = reference if reference is not None else (candidates[0] if candidates else None)
-    if reference is not None and reference not in groups:
-        raise ValueError(f"reference={reference!r} is not a row of this comparison: {', '.join(groups)}")
+    groups, reference = _rows_and_reference(evaluation, groups, reference)
     metrics = _metric_names(evaluation)
     weights = _weights(evaluation, metrics)
     values = {row: _stack(evaluation, members, metrics) for row, members in groups.items()}

@@ -12,7 +12,8 @@ from PIL import Image
 import colorgan.evaluation.scoring
 from colorgan.compare import compare
 from colorgan.evaluate import evaluate
-from colorgan.evaluation.rows import L1_ONLY, marks
+from colorgan.evaluation.rows import L1_ONLY, checkpoint_entry, marks
+from colorgan.evaluation.scoring import Evaluation
 from colorgan.models.build import build_model
 from colorgan.models.gan_module import GANColorizer
 from colorgan.models.nets import PatchGAN, PlainCNN
@@ -111,11 +112,15 @@ def test_wallner_beta_feeds_lightness_as_the_article_does(tmp_path):
     assert PlainCNN().lightness == "normalized"
 
 
+def tiny_gan(pretrain_epochs: int) -> GANColorizer:
+    small = {"encoder_widths": (8, 8), "middle_widths": (8,), "decoder_widths": (8,)}
+    return GANColorizer(PlainCNN(**small), PatchGAN(ndf=8, n_layers=1), partial(torch.optim.Adam, lr=1e-4),
+                        partial(torch.optim.Adam, lr=1e-4), pretrain_epochs=pretrain_epochs)  # fmt: skip
+
+
 def test_a_gan_counts_its_updates_in_the_gan_phase(photo_batch):
     torch.manual_seed(0)
-    small = {"encoder_widths": (8, 8), "middle_widths": (8,), "decoder_widths": (8,)}
-    model = GANColorizer(PlainCNN(**small), PatchGAN(ndf=8, n_layers=1), partial(torch.optim.Adam, lr=1e-4),
-                         partial(torch.optim.Adam, lr=1e-4), pretrain_epochs=1)  # fmt: skip
+    model = tiny_gan(pretrain_epochs=1)
     counted, saved = [], []
 
     def after_batch(outputs, batch, batch_idx) -> None:
@@ -128,6 +133,15 @@ def test_a_gan_counts_its_updates_in_the_gan_phase(photo_batch):
     fit(model, photo_batch, steps=3, steps_per_epoch=1)  # epoch 0: L1 pretraining; epochs 1 and 2: the GAN
     assert counted == [0, 1, 2]
     assert saved[0] == {"pretrain_epochs": 1, "gan_steps": 0} and saved[-1]["gan_steps"] == 2
+
+
+def test_an_older_gan_checkpoint_is_judged_by_the_epoch_it_was_saved_in():
+    evaluation = Evaluation({}, [], {}, {}, None)
+    model = tiny_gan(pretrain_epochs=20)
+    model.meta["checkpoint"] = {"epoch": 10}  # no gan_phase in its meta: saved before it was recorded
+    assert checkpoint_entry("g", model, Path("g.ckpt"), evaluation)["gan_phase"] == L1_ONLY
+    model.meta["checkpoint"] = {"epoch": 25}
+    assert checkpoint_entry("g", model, Path("g.ckpt"), evaluation)["gan_phase"].startswith("not recorded")
 
 
 def test_a_row_that_is_not_its_papers_model_is_marked():

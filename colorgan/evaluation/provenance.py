@@ -50,7 +50,7 @@ def checkpoint_facts(ckpt: dict, path: str | Path) -> dict:
     """Steps and epochs trained and which checkpoint of its run the file is, from a Lightning checkpoint."""
     loops = ((ckpt.get("loops") or {}).get("fit_loop") or {}).get("epoch_progress") or {}
     completed = (loops.get("current") or {}).get("completed")
-    facts: dict[str, Any] = {"steps": ckpt.get("global_step"), "epochs": completed}
+    facts: dict[str, Any] = {"steps": ckpt.get("global_step"), "epochs": completed, "epoch": ckpt.get("epoch")}
     best = _best_of(ckpt)
     if best is not None and best[0] == Path(path).name:
         facts["selection"] = f"best by {best[1]}" + ("" if best[2] is None else f" ({best[2]:.4g})")

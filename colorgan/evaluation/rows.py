@@ -10,16 +10,24 @@ from pathlib import Path
 from colorgan.evaluation.provenance import RANDOM
 from colorgan.evaluation.scoring import Evaluation
 from colorgan.models.base import ColorizationModule
+from colorgan.models.gan_module import GANColorizer
 
 L1_ONLY = "L1 pretraining only, never a GAN"
 
 
-def _gan_phase(meta: dict) -> str | None:
-    phase = meta.get("gan_phase")
-    if phase is None:
+def _gan_phase(model: ColorizationModule) -> str | None:
+    """Whether the GAN ever trained adversarially: its recorded count of GAN-phase updates, or for a checkpoint
+    saved before that count existed, whether the epoch it was saved in came before its GAN phase."""
+    phase = model.meta.get("gan_phase")
+    if phase is not None:
+        steps = int(phase.get("gan_steps", 0))
+        return L1_ONLY if steps == 0 else f"GAN phase reached ({steps} updates)"
+    if not isinstance(model, GANColorizer):
         return None
-    steps = int(phase.get("gan_steps", 0))
-    return L1_ONLY if steps == 0 else f"GAN phase reached ({steps} updates)"
+    epoch = (model.meta.get("checkpoint") or {}).get("epoch")
+    if epoch is not None and epoch < model.pretrain_epochs:
+        return L1_ONLY
+    return "not recorded (an older checkpoint)"
 
 
 def checkpoint_entry(key: str, model: ColorizationModule, path: Path, evaluation: Evaluation) -> dict:
@@ -31,7 +39,7 @@ def checkpoint_entry(key: str, model: ColorizationModule, path: Path, evaluation
         "steps": facts.get("steps"),
         "epochs": facts.get("epochs"),
         "selection": facts.get("selection"),
-        "gan_phase": _gan_phase(meta),
+        "gan_phase": _gan_phase(model),
         "pretrained": meta.get("pretrained") or {},
         "precision": meta.get("precision"),
         "trained_geometry": meta.get("geometry"),

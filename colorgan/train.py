@@ -100,6 +100,15 @@ def record_split(datamodule: pl.LightningDataModule, run_dir: str) -> dict:
     return datamodule.split_meta()
 
 
+def describe_run(model: pl.LightningModule, datamodule: pl.LightningDataModule, cfg: DictConfig) -> None:
+    """What the checkpoint meta says of the data: the geometry its photos were made square with (evaluate
+    scores that way) and the size the net then runs at (colorize, the demo)."""
+    geometry = getattr(datamodule, "geometry", None)  # every ColorizationDataModule has one
+    model.meta["working_size"] = geometry.scored_size if geometry is not None else int(cfg.data.image_size)
+    if geometry is not None:
+        model.meta["geometry"] = geometry.as_dict()
+
+
 def train(cfg: DictConfig) -> float | None:
     """Fit ``cfg.model`` on ``cfg.data``; return ``cfg.optimized_metric`` for sweepers (None if not logged)."""
     if cfg.get("seed") is not None:
@@ -109,7 +118,7 @@ def train(cfg: DictConfig) -> float | None:
         cfg.trainer.precision = check_precision(cfg.trainer.get("precision", AUTO))
     datamodule = hydra.utils.instantiate(cfg.data)
     model = build_model(cfg.model, cfg.get("divergence"))
-    model.meta["working_size"] = int(cfg.data.image_size)
+    describe_run(model, datamodule, cfg)
     model.meta["split"] = record_split(datamodule, cfg.paths.output_dir)
     cfg.selection_metric, why = resolve_selection(  # optimized_metric and the best checkpoint follow it
         cfg.selection_metric, len(datamodule.val_files), cfg.get("fid_weights"), cfg.selection_fid_min_images

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Every paper experiment (conf/experiment/*.yaml) at one shared budget for SEEDS seeds each, then one comparison of
-# their best checkpoints (selected on val) on the held-out test split: OUT/compare/ (comparison.md/.json, grid).
+# their best checkpoints (selected on val) on the held-out test split: OUT/compare/ (metrics.md/.json, grid).
+# Each experiment trains on its paper's geometry (conf/experiment/); the comparison scores every row on the same
+# images, resized to EVAL_SIZE x EVAL_SIZE (EVAL_GEOMETRY=squash, 256: the ImageNet protocols' preprocessing), each
+# net running at that size. The table marks a GAN row still in its L1 pretraining and a random "pretrained" part.
 #   OUT=DIR BUDGET=DD:HH:MM:SS SEEDS=N bash experiments/baselines.sh [data overrides...]
 #   OUT=runs/baselines BUDGET=00:02:00:00 SEEDS=3 bash experiments/baselines.sh data=folder data.root=/photos
 # Arguments are data overrides (data=..., data.key=...): they reach training and compare alike. Training-only
@@ -15,6 +18,8 @@ cd "$(dirname "$0")/.."
 BUDGET=${BUDGET:-00:01:00:00}
 SEEDS=${SEEDS:-3}
 PRETRAINED=${PRETRAINED:-auto}
+EVAL_GEOMETRY=${EVAL_GEOMETRY:-squash}
+EVAL_SIZE=${EVAL_SIZE:-256}
 EXPERIMENTS=${EXPERIMENTS:-$(cd conf/experiment && ls -- *.yaml | sed 's/\.yaml$//')}
 data=()
 for arg in "$@"; do
@@ -42,6 +47,6 @@ for exp in $EXPERIMENTS; do
 done
 # shellcheck disable=SC2086
 python -m colorgan.compare "ckpts=[$(IFS=,; echo "${ckpts[*]}")]" "names=[$(IFS=,; echo "${names[*]}")]" \
-  "hydra.run.dir=$OUT/compare" "${data[@]}" ${COMPARE_ARGS:-}
+  "eval_geometry=$EVAL_GEOMETRY" "eval_size=$EVAL_SIZE" "hydra.run.dir=$OUT/compare" "${data[@]}" ${COMPARE_ARGS:-}
 cat "$OUT/notes.txt" >&2
-echo "baselines: $OUT/compare/comparison.md ($SEEDS seeds x $(wc -w <<< "$EXPERIMENTS") experiments, $BUDGET each)"
+echo "baselines: $OUT/compare/metrics.md ($SEEDS seeds x $(wc -w <<< "$EXPERIMENTS") experiments, $BUDGET each)"

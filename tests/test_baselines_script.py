@@ -38,9 +38,12 @@ def test_missing_weights_turn_into_random_init_with_a_warning_in_auto_mode(tmp_p
 @pytest.mark.slow
 def test_two_experiments_two_seeds_one_budget_one_table(tmp_path):
     out = run_script(tmp_path, "data.image_size=64", "data.batch_size=2", "data.num_workers=0",
-                     EXPERIMENTS="wallner_beta unet_gan", SEEDS="2", BUDGET="00:00:00:03")  # fmt: skip
+                     EXPERIMENTS="wallner_beta unet_gan", SEEDS="2", BUDGET="00:00:00:03", EVAL_SIZE="64")  # fmt: skip
     assert out.returncode == 0, out.stderr[-3000:]
-    record = json.loads((tmp_path / "out" / "compare" / "comparison.json").read_text())
+    record = json.loads((tmp_path / "out" / "compare" / "metrics.json").read_text())
     assert list(record["results"]) == ["gray (ab=0)", "wallner_beta", "unet_gan"]
     assert record["results"]["unet_gan"]["psnr"]["n_seeds"] == 2 and record["split"] == "test"
+    assert record["geometry"]["kind"] == "squash" and record["image_size"] == 64
     assert "random init" in (tmp_path / "out" / "notes.txt").read_text()  # unet_gan without its ImageNet encoder
+    table = (tmp_path / "out" / "compare" / "metrics.md").read_text()  # ...and in the table itself
+    assert "| unet_gan ⚠ L1 pretraining only, never a GAN; resnet18 encoder: random init |" in table

@@ -20,11 +20,10 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from colorgan.compare import default_name
 from colorgan.data.images import load_rgb
 from colorgan.demo import parse_args
 from colorgan.inference import colorize_image
-from colorgan.training.checkpoint import load_colorizer
+from colorgan.training.checkpoint import default_name, load_colorizer
 from tests.conftest import ROOT, photo
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -43,13 +43,19 @@ def per_image_rows(run) -> list[dict]:
         return list(csv.DictReader(f))
 
 
+def model_row(record: dict) -> str:
+    """The one model row of an evaluate record (evaluate is compare with one checkpoint)."""
+    (row,) = record["rows"]
+    return row
+
+
 def test_evaluate_scores_every_photo_of_a_folder_it_never_saw_against_gray(checkpoints, photo_folder, tmp_path):
     run = tmp_path / "eval"
     overrides = [f"ckpt_path={checkpoints['gan']}", f"data.root={photo_folder}", "split=all", *FAST_EVAL]
     record = evaluate(compose_named("evaluate", run, overrides))
     saved = json.loads((run / "metrics.json").read_text())
     assert saved["n_images"] == 5 and saved["split"] == "all" and saved["warnings"] == []  # never seen: no warning
-    model, gray = saved["results"][saved["model"]], saved["results"]["gray (ab=0)"]
+    model, gray = saved["results"][model_row(saved)], saved["results"]["gray (ab=0)"]
     for key in METRIC_NAMES:
         low, high = model[key]["ci95"]
         assert np.isfinite(model[key]["mean"]) and low <= model[key]["mean"] <= high and np.isfinite(gray[key]["mean"])
@@ -59,9 +65,9 @@ def test_evaluate_scores_every_photo_of_a_folder_it_never_saw_against_gray(check
     assert saved["skipped"]["lpips"].startswith("disabled")
     assert record["results"] == saved["results"]
     rows = per_image_rows(run)
-    scored = sorted(r["path"] for r in rows if r["model"] == saved["model"])
+    scored = sorted(r["path"] for r in rows if r["model"] == model_row(saved))
     assert scored == sorted(map(str, find_images(photo_folder)))
-    gan_psnr = [float(r["psnr"]) for r in rows if r["model"] == saved["model"]]
+    gan_psnr = [float(r["psnr"]) for r in rows if r["model"] == model_row(saved)]
     assert np.mean(gan_psnr) == pytest.approx(model["psnr"]["mean"], rel=1e-4)
     table = (run / "metrics.md").read_text()
     assert "| gray (ab=0) |" in table and "fid skipped" in table and " [" in table  # intervals in the cells
@@ -118,7 +124,7 @@ def test_lpips_is_computed_when_its_weights_are_in_the_torch_cache(checkpoints, 
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch_home"))
     overrides = [f"ckpt_path={checkpoints['mse_cnn']}", f"data.root={photo_folder}", "split=all", *FAST_EVAL[:-1]]
     saved = evaluate(compose_named("evaluate", tmp_path / "eval", [*overrides, "fid=false"]))
-    lpips, gray = saved["results"][saved["model"]]["lpips"], saved["results"]["gray (ab=0)"]["lpips"]
+    lpips, gray = saved["results"][model_row(saved)]["lpips"], saved["results"]["gray (ab=0)"]["lpips"]
     assert 0 < lpips["mean"] < 1 and 0 <= gray["mean"] < 1 and lpips["ci95"][0] <= lpips["mean"]
     assert "lpips" not in saved["skipped"]
     assert all(r["lpips"] for r in per_image_rows(tmp_path / "eval"))  # per image, like every other metric
@@ -131,16 +137,16 @@ def test_compare_puts_models_side_by_side_with_paired_differences(checkpoints, p
     summary = compare(compose_named("compare", run, overrides))
     assert list(summary.rows) == ["gray (ab=0)", "gan", "mse"] and summary.reference == "gan"
     assert set(summary.differences) == {"gray (ab=0)", "mse"}
-    table = (run / "comparison.md").read_text()
+    table = (run / "metrics.md").read_text()
     assert all(f"| {name} |" in table for name in ["gray (ab=0)", "gan", "mse"]) and "against **gan**" in table
-    saved = json.loads((run / "comparison.json").read_text())
+    saved = json.loads((run / "metrics.json").read_text())
     assert set(saved["results"]) == {"gray (ab=0)", "gan", "mse"}
     rows = per_image_rows(run)
     gan = {r["path"]: float(r["psnr"]) for r in rows if r["model"] == "gan"}
     mse = {r["path"]: float(r["psnr"]) for r in rows if r["model"] == "mse"}
     paired = np.mean([mse[p] - gan[p] for p in gan])
     assert summary.differences["mse"]["psnr"]["mean"] == pytest.approx(paired, rel=1e-4, abs=1e-6)
-    grid = np.asarray(Image.open(run / "comparison_grid.png"))
+    grid = np.asarray(Image.open(run / "metrics_grid.png"))
     assert grid.shape[1] > 4 * 64
 
 
@@ -151,12 +157,12 @@ def test_compare_merges_checkpoints_of_one_name_into_a_row_over_seeds(checkpoint
     assert list(summary.rows) == ["gray (ab=0)", "base", "model"]
     psnr = summary.rows["model"]["psnr"]
     assert psnr["n_seeds"] == 2 and psnr["std_seeds"] > 0 and "std_seeds" not in summary.rows["base"]["psnr"]
-    assert "± " in (tmp_path / "c" / "comparison.md").read_text()
+    assert "± " in (tmp_path / "c" / "metrics.md").read_text()
 
 
 def test_compare_default_names_say_model_and_run(checkpoints, photo_folder, tmp_path):
     ckpts = f"ckpts=[{checkpoints['gan']},{checkpoints['fusion']}]"
-    overrides = [ckpts, f"data.root={photo_folder}", "split=all", *FAST_EVAL, "data.image_size=32"]
+    overrides = [ckpts, f"data.root={photo_folder}", "split=all", *FAST_EVAL, "eval_size=32"]
     summary = compare(compose_named("compare", tmp_path / "c", overrides))
     names = list(summary.rows)[1:]
     assert len(set(names)) == 2 and all("/last)" in n for n in names)

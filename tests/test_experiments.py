@@ -42,7 +42,7 @@ def test_every_experiment_trains_with_fast_dev_run(tmp_path, experiment):
                            "model.generator.classifier_logits": True, "data.image_size": 224,
                            "model.generator.decoder": [[128], [64, 64], [32]], "data.batch_size": 100}),
         ("pix2pix_isola", {"model.lambda_l1": 100.0, "model.generator.num_downs": 8, "data.batch_size": 4,
-                           "trainer.max_epochs": 6, "data.min_scale": 1.0, "model.inference_norm": "batch",
+                           "trainer.max_epochs": 6, "data.geometry": "squash", "model.inference_norm": "batch",
                            "model.inference_batch": 1}),
         ("unet_gan", {"model.generator.backbone": "resnet18", "model.generator.pretrained": True,
                       "model.pretrain_epochs": 20, "model.pretrain_lr": 1e-4, "model.optimizer_g.lr": 2e-4}),

@@ -107,7 +107,7 @@ def test_compare_on_val5k_with_the_centre_crop_variant(checkpoints, tmp_path):
     ckpts = f"ckpts=[{checkpoints['mse_cnn']},{checkpoints['zhang16']}]"
     overrides = [ckpts, "names=[mse,zhang]", f"data.root={root}", "protocol=val5k", "protocol.crop=true", *FAST]
     summary = compare(compose_named("compare", tmp_path, [*overrides, "protocol_allow_missing=true"]))
-    saved = json.loads((tmp_path / "comparison.json").read_text())
+    saved = json.loads((tmp_path / "metrics.json").read_text())
     assert saved["protocol"] == "val5k" and saved["protocol_images"]["scored"] == 2 and saved["n_images"] == 2
     assert saved["protocol_preprocessing"].startswith("centre square crop")
     assert set(summary.rows) == {"gray (ab=0)", "mse", "zhang"}

@@ -12,7 +12,7 @@ from colorgan.compare import compare
 from colorgan.evaluate import evaluate
 from colorgan.evaluation.scoring import GRAY
 from tests.conftest import photo
-from tests.test_evaluate import FAST_EVAL, compose_named, photo_folder  # noqa: F401 - a fixture
+from tests.test_evaluate import FAST_EVAL, compose_named, model_row, photo_folder  # noqa: F401 - a fixture
 
 
 def prior_on(bins: torch.Tensor, probs: dict[tuple[int, int], float]) -> metrics.ABPrior:
@@ -78,20 +78,21 @@ def test_evaluate_uses_a_zhang16_checkpoints_prior_and_records_it(checkpoints, p
         "fid=false",
     ]
     record = evaluate(compose_named("evaluate", tmp_path, overrides))
-    assert 0 < rebalanced(record, record["model"]) <= 1 and 0 < rebalanced(record, GRAY) <= 1
-    assert record["notes"]["auc_rebalanced_prior"] == f"the prior of {record['model']}"
-    assert "| auc_rebalanced ↑ |" in (tmp_path / "metrics.md").read_text()
+    assert 0 < rebalanced(record, model_row(record)) <= 1 and 0 < rebalanced(record, GRAY) <= 1
+    assert record["notes"]["auc_rebalanced_prior"] == f"the prior of {model_row(record)}"
+    table = (tmp_path / "metrics.md").read_text()
+    assert "| auc_rebalanced ↑ |" in table and "auc_rebalanced: pooled over every scored pixel" in table
     assert "auc_rebalanced" in (tmp_path / "per_image.csv").read_text().splitlines()[0]
 
 
 def test_without_a_prior_it_is_skipped_by_name_and_a_prior_file_brings_it(checkpoints, photo_folder, tmp_path):  # noqa: F811
     base = [f"ckpt_path={checkpoints['gan']}", f"data.root={photo_folder}", "split=all", *FAST_EVAL, "fid=false"]
     record = evaluate(compose_named("evaluate", tmp_path / "a", base))
-    assert metrics.REBALANCED_AUC not in record["results"][record["model"]]
+    assert metrics.REBALANCED_AUC not in record["results"][model_row(record)]
     assert "prior_file=" in record["skipped"][metrics.REBALANCED_AUC]
     np.save(tmp_path / "prior_probs.npy", np.linspace(1, 2, 313))
     record = evaluate(compose_named("evaluate", tmp_path / "b", [*base, f"prior_file={tmp_path / 'prior_probs.npy'}"]))
-    assert 0 < rebalanced(record, record["model"]) <= 1 and metrics.REBALANCED_AUC not in record["skipped"]
+    assert 0 < rebalanced(record, model_row(record)) <= 1 and metrics.REBALANCED_AUC not in record["skipped"]
     assert record["notes"]["auc_rebalanced_prior"].startswith("prior_file")
 
 
@@ -100,5 +101,5 @@ def test_compare_rebalances_every_row_with_one_prior(checkpoints, photo_folder, 
     overrides = [ckpts, "names=[gan,zhang]", f"data.root={photo_folder}", "split=all", *FAST_EVAL, "fid=false"]
     summary = compare(compose_named("compare", tmp_path, overrides))
     assert all(metrics.REBALANCED_AUC in row for row in summary.rows.values())  # gray and gan too
-    saved = json.loads((tmp_path / "comparison.json").read_text())
+    saved = json.loads((tmp_path / "metrics.json").read_text())
     assert saved["notes"]["auc_rebalanced_prior"] == "the prior of zhang"

@@ -17,7 +17,7 @@ from colorgan.evaluation.imagenet_labels import load_labels
 from colorgan.evaluation.protocols import Protocol
 from colorgan.evaluation.semantic import Classifier
 from tests.conftest import photo
-from tests.test_evaluate import compose_named
+from tests.test_evaluate import compose_named, model_row
 from tests.test_imagenet import CTEST10K, FAST, fake_imagenet
 
 WNIDS = [f"n{i:08d}" for i in range(1000)]  # stand-ins for the 1000 ILSVRC2012 WordNet ids, sorted
@@ -100,11 +100,11 @@ def test_top1_on_colorized_gray_and_true_images(checkpoints, imagenet_with_class
                  f"classifier_weights={tmp / 'resnet10t.pth'}"]  # fmt: skip
     record = evaluate(compose_named("evaluate", tmp / "right", [*overrides, f"labels={tmp / 'right.txt'}"]))
     rows = record["results"]
-    assert rows[record["model"]]["top1_gt"]["mean"] == 1.0 == rows["gray (ab=0)"]["top1_gt"]["mean"]
-    assert 0 <= rows[record["model"]]["top1"]["mean"] <= 1 and "top1" in rows["gray (ab=0)"]
+    assert rows[model_row(record)]["top1_gt"]["mean"] == 1.0 == rows["gray (ab=0)"]["top1_gt"]["mean"]
+    assert 0 <= rows[model_row(record)]["top1"]["mean"] <= 1 and "top1" in rows["gray (ab=0)"]
     assert "top1" not in record["skipped"]
     record = evaluate(compose_named("evaluate", tmp / "wrong", [*overrides, f"labels={tmp / 'wrong.txt'}"]))
-    assert record["results"][record["model"]]["top1_gt"]["mean"] == 0.0
+    assert record["results"][model_row(record)]["top1_gt"]["mean"] == 0.0
     assert "top1_gt" in json.loads((tmp / "wrong" / "metrics.json").read_text())["results"]["gray (ab=0)"]
 
 
@@ -118,7 +118,7 @@ def test_without_labels_or_weights_it_is_skipped_by_name_and_bad_labels_are_an_e
     assert record["skipped"]["top1"].startswith("no ImageNet labels")
     record = evaluate(compose_named("evaluate", tmp / "b", [*base, f"labels={tmp / 'right.txt'}"]))  # offline vgg16
     assert record["skipped"]["top1"].startswith("classifier weights unavailable")
-    assert "top1" not in record["results"][record["model"]]
+    assert "top1" not in record["results"][model_row(record)]
     (tmp / "short.txt").write_text(f"{CTEST10K[0]} 3\n")
     with pytest.raises(ConfigError, match="2 of 3 images have no label"):
         evaluate(compose_named("evaluate", tmp / "c", [*base, f"labels={tmp / 'short.txt'}"]))

@@ -5,7 +5,6 @@ draws its split from the cached dataset index (index.py) of its folders: one wal
 from __future__ import annotations
 
 import logging
-import math
 from pathlib import Path
 
 import pytorch_lightning as pl
@@ -16,12 +15,12 @@ from torch.utils.data import DataLoader
 from colorgan.data.datasets import ImageFileDataset, collate_readable
 from colorgan.data.file_table import FileTable
 from colorgan.data.fingerprints import file_keys
+from colorgan.data.geometry import Geometry
 from colorgan.data.images import MAX_PIXELS
 from colorgan.data.index import USER_CACHE, DatasetIndex, build_index, wait_for_index
 from colorgan.data.sampler import ResumableSampler
 from colorgan.data.scan import ScanResult, scan_images, write_skipped_list
 from colorgan.data.split import SPLITS, Split
-from colorgan.data.transforms import train_transform, val_transform
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +30,9 @@ class ColorizationDataModule(pl.LightningDataModule):
 
     ``batch_size`` is per device: under DDP the global batch is ``batch_size * world_size``.
     Subclasses say where the files come from and how they are split (``list_files``). Training uses
-    train, checkpoint selection val; test is held out from both, for evaluate and compare.
+    train, checkpoint selection val; test is held out from both, for evaluate and compare. ``geometry``
+    (crop | squash | letterbox, with ``load_size``, ``eval_size``, ``min_scale``, ``flip``) makes photos square
+    the same way at train and test time (``colorgan.data.geometry``).
     """
 
     def __init__(
@@ -42,6 +43,10 @@ class ColorizationDataModule(pl.LightningDataModule):
         pin_memory: bool | None = None,
         repeat: int = 1,
         min_scale: float = 0.25,
+        geometry: str = "crop",
+        load_size: int | None = None,
+        eval_size: int | None = None,
+        flip: bool = True,
         shuffle_seed: int | None = 0,
         max_image_pixels: int = MAX_PIXELS,
         min_image_side: int = 32,
@@ -57,6 +62,7 @@ class ColorizationDataModule(pl.LightningDataModule):
         self.pin_memory = torch.cuda.is_available() if pin_memory is None else pin_memory
         self.repeat = repeat
         self.min_scale = min_scale
+        self.geometry = Geometry(geometry, image_size, load_size, eval_size, min_scale, flip)
         self.shuffle_seed = shuffle_seed or 0
         self._resume: dict | None = None
         self.limits = {
@@ -177,9 +183,7 @@ class ColorizationDataModule(pl.LightningDataModule):
         )
 
     def train_dataloader(self) -> DataLoader:
-        transform = train_transform(self.image_size, self.min_scale)
-        # the smallest random crop (area min_scale) still gets image_size pixels from the decoded photo
-        min_side = math.ceil(self.image_size / math.sqrt(self.min_scale))
+        transform, min_side = self.geometry.train_transform(), self.geometry.train_decode_side()
         dataset = ImageFileDataset(self.train_files, transform, self.repeat, min_side, self.limits["max_pixels"], True)
         sampler = ResumableSampler(len(dataset), shuffle=True, seed=self.shuffle_seed)
         # Lightning sets a sampler's epoch only after its first iterator exists, which on a resumed
@@ -200,9 +204,9 @@ class ColorizationDataModule(pl.LightningDataModule):
         self._resume = dict(state) if state else None
 
     def _eval_loader(self, files: list[Path]) -> DataLoader:
-        transform = val_transform(self.image_size)
+        size = self.geometry.scored_size
         dataset = ImageFileDataset(
-            files, transform, 1, self.image_size, self.limits["max_pixels"], skip_unreadable=True
+            files, self.geometry.eval_transform(), 1, size, self.limits["max_pixels"], skip_unreadable=True
         )
         return self._loader(dataset, ResumableSampler(len(dataset), shuffle=False, even=False), train=False)
 

@@ -19,7 +19,9 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
+import torch
 from PIL import Image, UnidentifiedImageError
+from torch import Tensor
 
 from colorgan.data.images import MAX_PIXELS, open_image, to_rgb
 from colorgan.errors import ImageRejected
@@ -44,6 +46,13 @@ def is_gray(img: Image.Image) -> bool:
     rgb = np.asarray(small, dtype=np.int16)
     chroma = rgb.max(axis=2) - rgb.min(axis=2)
     return float((chroma > _GRAY_CHROMA).mean()) < _GRAY_SHARE
+
+
+def gray_images(rgb: Tensor) -> Tensor:
+    """``(B,)`` True for each image of an RGB uint8 batch ``(B, 3, H, W)`` without colour, by ``is_gray``'s rule
+    (fewer than 1% of the pixels more colourful than JPEG noise)."""
+    chroma = rgb.amax(dim=1).to(torch.int16) - rgb.amin(dim=1).to(torch.int16)  # (B, H, W)
+    return (chroma > _GRAY_CHROMA).float().mean(dim=(1, 2)) < _GRAY_SHARE
 
 
 def problem(

@@ -15,17 +15,16 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from omegaconf import OmegaConf
 from PIL import Image
 
 from colorgan.color import gray_rgb, rgb_to_L_ab
-from colorgan.compare import load_models
 from colorgan.data.images import IMAGE_EXTENSIONS
 from colorgan.data.scan import is_gray
 from colorgan.demo.uploads import read_upload
 from colorgan.errors import CheckpointError, ConfigError, UploadError
 from colorgan.inference import colorize_image, resolve_device, working_shape
 from colorgan.models.base import ColorizationModule
+from colorgan.training.checkpoint import load_checkpoints
 
 log = logging.getLogger("colorgan.demo")
 
@@ -196,8 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         print("error: the demo needs gradio: pip install 'colorgan[demo]' (or -r requirements.txt)", file=sys.stderr)
         return 2
     try:
-        cfg = OmegaConf.create({"ckpts": args.ckpt, "names": args.name})
-        models, _ = load_models(cfg, resolve_device(args.device))  # same names share a row in compare only
+        models = load_checkpoints(args.ckpt, args.name, resolve_device(args.device)).models  # names: one row per name
     except (CheckpointError, FileNotFoundError, ConfigError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -22,20 +22,30 @@ log = logging.getLogger(__name__)
 _RULE_KEYS = {"hash": ("val_fraction", "test_fraction", "seed"), "file": ("split_file",)}
 
 
-def align_split(data_cfg: DictConfig, metas: list[dict]) -> DictConfig:
-    """``data_cfg`` with the split rule the (first) checkpoint trained with, when it scores that checkpoint's
-    own data root: its test split is then exactly the photos held out from its training and selection."""
-    seen = next((m["split"] for m in metas if m.get("split")), None)
-    root = data_cfg.get("root")
-    if not seen or root is None or seen.get("root") is None or Path(root).expanduser().absolute() != Path(seen["root"]):
-        return data_cfg
-    rule = seen["rule"]
-    aligned = OmegaConf.create(OmegaConf.to_container(data_cfg))
+def with_rule(data_cfg: DictConfig, rule: dict) -> DictConfig:
+    """``data_cfg`` splitting by ``rule`` (a checkpoint's recorded hash or file rule)."""
+    aligned = OmegaConf.create(OmegaConf.to_container(data_cfg, resolve=True))
     with open_dict(aligned):
         for key in _RULE_KEYS.get(rule.get("kind"), ()):
             aligned["split_seed" if key == "seed" else key] = rule[key]
-    if aligned != data_cfg:
-        log.info("evaluation: using the checkpoint's split rule on its own data root: %s", rule)
+    return aligned
+
+
+def own_root(data_cfg: DictConfig, meta: dict) -> bool:
+    """Whether ``data_cfg`` reads the data root the checkpoint of ``meta`` recorded."""
+    root, seen = data_cfg.get("root"), (meta.get("split") or {}).get("root")
+    return root is not None and seen is not None and Path(root).expanduser().absolute() == Path(seen)
+
+
+def align_split(data_cfg: DictConfig, metas: list[dict]) -> DictConfig:
+    """``data_cfg`` with the split rule the (first) checkpoint trained with, when it scores that checkpoint's
+    own data root: its test split is then exactly the photos held out from its training and selection."""
+    first = next((m for m in metas if m.get("split")), None)
+    if first is None or not own_root(data_cfg, first):
+        return data_cfg
+    aligned = with_rule(data_cfg, first["split"]["rule"])
+    if OmegaConf.to_container(aligned) != OmegaConf.to_container(data_cfg, resolve=True):
+        log.info("evaluation: using the checkpoint's split rule on its own data root: %s", first["split"]["rule"])
     return aligned
 
 

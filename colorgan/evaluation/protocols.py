@@ -20,8 +20,8 @@ from torchvision.transforms import v2
 
 from colorgan.data.imagenet import val_files, val_folder
 from colorgan.errors import ConfigError
-from colorgan.evaluation.heldout import align_split, check_heldout
-from colorgan.evaluation.scoring import eval_files
+from colorgan.evaluation.heldout import check_heldout
+from colorgan.evaluation.scored import choose_split, scoring_geometry
 
 log = logging.getLogger(__name__)
 LISTS = Path(__file__).parent / "protocol_lists"  # the image lists, with their source and licence
@@ -36,7 +36,9 @@ def center_square(img: Image.Image) -> Image.Image:
 
 class Protocol:
     """A named set of ILSVRC2012 validation images: ``list_file`` (in protocol_lists/), or the images
-    numbered ``first`` to ``last``; each resized to ``size`` x ``size`` (``crop``: its centre square first)."""
+    numbered ``first`` to ``last``; each resized to ``size`` x ``size`` (``crop``: its centre square first).
+    ``exclude_grayscale``: whether its publications left out the validation set's photos without colour
+    (on those the gray baseline is perfect); evaluate's ``protocol_exclude_grayscale`` overrides it."""
 
     def __init__(
         self,
@@ -47,11 +49,13 @@ class Protocol:
         size: int = 256,
         crop: bool = False,
         source: str = "",
+        exclude_grayscale: bool = False,
     ):
         if (list_file is None) == (first is None or last is None):
             raise ValueError(f"protocol {name}: give either list_file or first and last")
         self.name, self.list_file, self.first, self.last = name, list_file, first, last
         self.size, self.crop, self.source = size, crop, source
+        self.exclude_grayscale = exclude_grayscale
 
     def file_names(self) -> list[str]:
         if self.list_file is None:
@@ -85,25 +89,38 @@ class Protocol:
         return [present[n] for n in names if n in present], counts
 
 
-def images_to_score(cfg: DictConfig, metas: dict[str, dict]) -> tuple[list[Path], Callable | None, dict]:
-    """The files evaluate/compare score, their transform (None: the data's own) and what metrics.json
-    records about them: ``cfg.protocol``'s images, or ``cfg.split`` of ``cfg.data`` (the checkpoint's own
-    split of its own root). Photos a checkpoint trained on are refused either way."""
+def images_to_score(cfg: DictConfig, metas: dict[str, dict]) -> tuple[list[Path], Callable, dict, bool]:
+    """The files evaluate/compare score, their transform, what metrics.json records about them, and whether
+    grayscale photos are left out: ``cfg.protocol``'s images its way, or ``cfg.split`` of ``cfg.data``
+    (``colorgan.evaluation.scored``). Photos a checkpoint trained on are refused either way."""
     if cfg.get("protocol") is None:
-        cfg.data = align_split(cfg.data, list(metas.values()))
-        files = eval_files(cfg)
-        return files, None, check_heldout(files, cfg.split, metas, cfg.allow_trained_images)
+        data_cfg, files, chosen = choose_split(cfg, metas)
+        cfg.data = data_cfg
+        transform, shape = scoring_geometry(cfg, metas)
+        record = check_heldout(files, chosen.pop("split"), metas, cfg.allow_trained_images)
+        warnings = shape.pop("warnings")
+        record.update(chosen, **shape)
+        record["warnings"] += warnings
+        return files, transform, record, False
     protocol: Protocol = hydra.utils.instantiate(cfg.protocol)
     if cfg.data.get("root") is None:
         raise ConfigError(f"protocol={protocol.name} needs ImageNet: data=imagenet data.root=/path/ILSVRC2012")
     files, counts = protocol.images(cfg.data.root, cfg.get("protocol_allow_missing", False))
     record = check_heldout(files, "test", metas, cfg.allow_trained_images)
+    exclude = (
+        protocol.exclude_grayscale
+        if cfg.get("protocol_exclude_grayscale") is None
+        else bool(cfg.protocol_exclude_grayscale)
+    )
     record.update(
         split=f"protocol {protocol.name}",
         protocol=protocol.name,
         protocol_images=counts,
         protocol_preprocessing=protocol.preprocessing,
         protocol_source=protocol.source,
+        protocol_exclude_grayscale=exclude,
         image_size=protocol.size,
-    )
-    return files, protocol.transform(), record
+        geometry={"kind": "crop" if protocol.crop else "squash", "size": protocol.size,
+                  "source": f"protocol {protocol.name}", "preprocessing": protocol.preprocessing},
+    )  # fmt: skip
+    return files, protocol.transform(), record, exclude

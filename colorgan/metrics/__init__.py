@@ -7,18 +7,22 @@ from colorgan.metrics.per_image import (
     COLORFULNESS_VARIANT,
     HIGHER_IS_BETTER,
     METRIC_NAMES,
+    POOLED,
     REBALANCED_AUC,
+    REBALANCED_WEIGHT,
     RGB_DATA_RANGE,
     ABPrior,
     auc_ab,
     auc_rebalanced,
     colorfulness,
     colorization_metrics,
+    pooled_mean,
     psnr,
     ssim,
 )
 
 __all__ = [
-    "AUC_MAX_THRESHOLD", "CF_WEIGHT", "COLORFULNESS_VARIANT", "HIGHER_IS_BETTER", "METRIC_NAMES", "REBALANCED_AUC",
-    "RGB_DATA_RANGE", "ABPrior", "auc_ab", "auc_rebalanced", "colorfulness", "colorization_metrics", "psnr", "ssim",
+    "AUC_MAX_THRESHOLD", "CF_WEIGHT", "COLORFULNESS_VARIANT", "HIGHER_IS_BETTER", "METRIC_NAMES", "POOLED",
+    "REBALANCED_AUC", "REBALANCED_WEIGHT", "RGB_DATA_RANGE", "ABPrior", "auc_ab", "auc_rebalanced", "colorfulness",
+    "colorization_metrics", "pooled_mean", "psnr", "ssim",
 ]  # fmt: skip

@@ -31,6 +31,11 @@ METRIC_NAMES = (
     "de00_cf",
 )  # fmt: skip
 REBALANCED_AUC = "auc_rebalanced"  # reported only with an ab prior (see ABPrior)
+# Zhang et al. 2016 pool the rebalanced AuC over every pixel of the test set, so it is a ratio of sums, not a mean of
+# per-image values: each image carries its share of the denominator (the sum of its pixels' weights), and a set's
+# value is sum(weight * value) / sum(weight) over its images (``pooled_mean``), whatever averages the rest.
+REBALANCED_WEIGHT = "auc_rebalanced_weight"
+POOLED = {REBALANCED_AUC: REBALANCED_WEIGHT}  # metric -> the per-image series its set value is weighted by
 HIGHER_IS_BETTER = {
     "psnr": True, "ssim": True, "auc": True, REBALANCED_AUC: True, "l1_ab": False, "l2_ab": False,
     "delta_e2000": False, "de00_cf": False,
@@ -87,9 +92,16 @@ class ABPrior:
 def auc_rebalanced(distance: Tensor, weights: Tensor, max_threshold: int = AUC_MAX_THRESHOLD) -> Tensor:
     """Zhang et al. 2016 (Sec. 3.1, Table 1): the AuC with every pixel weighted by the inverse prior of
     its true colour's bin (``weights`` ``(B, H, W)``), so rare colours count as much as common ones.
-    Per image, in [0, 1]; 1 for a perfect prediction."""
+    Each image's own value, in [0, 1] (1 for a perfect prediction); the paper's number over a set pools the
+    pixels: ``pooled_mean`` of these values, weighted by each image's ``weights`` sum."""
     w = weights.float()
     return (w * _hits(distance, max_threshold)).sum(dim=(1, 2)) / w.sum(dim=(1, 2)) / (max_threshold + 1)
+
+
+def pooled_mean(values: Tensor, weights: Tensor) -> Tensor:
+    """``sum(weights * values) / sum(weights)``: a per-image ratio (``values`` = its numerator / ``weights``)
+    pooled over the images' pixels, as Zhang et al. 2016 pool the rebalanced AuC over the test set."""
+    return (weights.double() * values.double()).sum() / weights.double().sum()
 
 
 def colorfulness(rgb: Tensor) -> Tensor:
@@ -110,13 +122,19 @@ def colorization_metrics(rgb_hat: Tensor, rgb: Tensor, prior: ABPrior | None = N
     """Every per-image metric of a colorization ``rgb_hat`` against the truth ``rgb`` (both in [0, 1]).
 
     ab errors are in Lab units, measured on the Lab of the displayed (gamut-clipped) images. With an
-    ab ``prior``, also the rebalanced AuC.
+    ab ``prior``, also the rebalanced AuC and its pooling weight (``POOLED``): the sum of the image's pixel weights.
     """
     lab_hat, lab = rgb_to_lab(rgb_hat), rgb_to_lab(rgb)
     ab_error = lab_hat[:, 1:] - lab[:, 1:]  # (B, 2, H, W)
     distance = torch.linalg.vector_norm(ab_error, dim=1)  # (B, H, W)
     cf_hat, cf = colorfulness(rgb_hat), colorfulness(rgb)
-    rebalanced = {} if prior is None else {REBALANCED_AUC: auc_rebalanced(distance, prior.pixel_weights(lab[:, 1:]))}
+    rebalanced = {}
+    if prior is not None:
+        weights = prior.pixel_weights(lab[:, 1:])  # (B, H, W)
+        rebalanced = {
+            REBALANCED_AUC: auc_rebalanced(distance, weights),
+            REBALANCED_WEIGHT: weights.float().sum(dim=(1, 2)),
+        }
     delta_e = delta_e_ciede2000(lab_hat, lab).mean(dim=(1, 2))
     return {
         "psnr": psnr(rgb_hat, rgb),

@@ -133,8 +133,9 @@ class ColorizationModule(pl.LightningModule):
         ab_hat = self(L)
         scores = metrics.colorization_metrics(self.to_rgb(L, ab_hat), self.to_rgb(L, ab), self.metric_prior())
         for name, values in scores.items():
-            store[name].update(values)
-            self.log(f"{split}/{name}", store[name], on_step=False, on_epoch=True, batch_size=L.shape[0])
+            if name in store:  # a pooled metric (rebalanced AuC) is weighted by its share of the pixels' weights
+                store[name].update(values, scores[metrics.POOLED[name]] if name in metrics.POOLED else 1.0)
+                self.log(f"{split}/{name}", store[name], on_step=False, on_epoch=True, batch_size=L.shape[0])
         return {"L": L, "ab_hat": ab_hat.float(), "ab": ab}
 
     def validation_step(self, batch: dict, batch_idx: int) -> dict[str, Tensor] | None:

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from pytorch_lightning.core.optimizer import LightningOptimizer
 from torch import Tensor, nn
 
-from colorgan.models.base import ColorizationModule, trainable
+from colorgan.models.base import META_KEY, ColorizationModule, trainable
 from colorgan.models.losses import GANLoss
 
 OptimizerFactory = Callable[..., torch.optim.Optimizer]
@@ -22,7 +22,8 @@ class GANColorizer(ColorizationModule):
     For the first ``pretrain_epochs`` epochs only G trains, on L1 alone (the pretraining that
     makes a ResNet U-Net GAN converge in a fraction of the time), at ``pretrain_lr`` if given.
     ``trainer.max_steps`` counts iterations (generator updates), in both phases. The LR schedulers
-    describe the GAN phase: they start stepping when it starts.
+    describe the GAN phase: they start stepping when it starts. Every checkpoint records how many updates
+    the GAN phase has had (``meta["gan_phase"]``): 0 means an L1-only generator, not yet a GAN.
     """
 
     # Lightning refuses trainer.gradient_clip_val under manual optimization: the GAN clips its own
@@ -53,6 +54,7 @@ class GANColorizer(ColorizationModule):
         self.pretrain_epochs = pretrain_epochs
         self.pretrain_lr = pretrain_lr
         self.gradient_clip_val = gradient_clip_val
+        self.gan_steps = 0  # generator updates under the adversarial loss (checkpointed in the meta)
 
     def configure_optimizers(self):
         opt_g = self.optimizer_g(params=trainable(self.generator))
@@ -120,6 +122,7 @@ class GANColorizer(ColorizationModule):
         g_loss = g_adv + self.lambda_l1 * l1
         if self.divergence.defers or self.divergence.finite("train/g_loss", g_loss, self):
             self._update(opt_g, g_loss)
+            self.gan_steps += 1
         else:
             self.divergence.restore(self, buffers)
         self.log_dict(
@@ -155,3 +158,11 @@ class GANColorizer(ColorizationModule):
             return
         for scheduler in schedulers if isinstance(schedulers, list) else [schedulers]:
             scheduler.step()
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        self.meta["gan_phase"] = {"pretrain_epochs": self.pretrain_epochs, "gan_steps": self.gan_steps}
+        super().on_save_checkpoint(checkpoint)
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        """A resumed run keeps counting its GAN-phase updates."""
+        self.gan_steps = int(((checkpoint.get(META_KEY) or {}).get("gan_phase") or {}).get("gan_steps", 0))

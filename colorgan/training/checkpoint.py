@@ -18,7 +18,9 @@ from typing import Any
 import hydra
 import torch
 
-from colorgan.errors import CheckpointError
+from colorgan.errors import CheckpointError, ConfigError
+from colorgan.evaluation.pipeline import Checkpoints
+from colorgan.evaluation.provenance import checkpoint_facts, pretrained_parts
 from colorgan.models.base import META_KEY, MODEL_CONFIG_KEY, ColorizationModule
 from colorgan.training.allowlist import FACTORIES, MODULES, TARGETS
 
@@ -101,7 +103,9 @@ def read_checkpoint(path: str | Path) -> dict:
 
 
 def load_colorizer(path: str | Path, device: str | torch.device = "cpu") -> ColorizationModule:
-    """A colorizer in eval mode on ``device``, rebuilt from the config and weights in ``path``."""
+    """A colorizer in eval mode on ``device``, rebuilt from the config and weights in ``path``; its meta also says
+    what the file is (``meta["checkpoint"]``: steps, epochs, last or best; ``meta["pretrained"]``: which parts
+    started from pretrained weights)."""
     ckpt = read_checkpoint(path)
     config = checked_model_config(ckpt[MODEL_CONFIG_KEY], path)  # nothing is imported or called before this passes
     model: ColorizationModule = hydra.utils.instantiate(config, _convert_="all")
@@ -110,4 +114,32 @@ def load_colorizer(path: str | Path, device: str | torch.device = "cpu") -> Colo
     except RuntimeError as err:
         raise CheckpointError(f"{path}: weights do not fit the model its config describes: {err}") from err
     model.meta.update(ckpt.get(META_KEY) or {})
+    model.meta["checkpoint"] = checkpoint_facts(ckpt, path)
+    model.meta["pretrained"] = pretrained_parts(ckpt[MODEL_CONFIG_KEY])  # as trained: the stored flags, not None
     return model.to(device).eval()
+
+
+def default_name(model: ColorizationModule, ckpt: Path) -> str:
+    """``gan (03-11-58/last)``: the model config's name, its run directory and the checkpoint stem."""
+    run = ckpt.parent.parent.name if ckpt.parent.name == "checkpoints" else ckpt.parent.name
+    return f"{model.meta['name']} ({run}/{ckpt.stem})"
+
+
+def load_checkpoints(paths: list, names: list | None, device: str | torch.device = "cpu") -> Checkpoints:
+    """Every checkpoint under a unique key, and the rows: checkpoints given the same name are one row (its seeds);
+    without names each is its own row, named by ``default_name``."""
+    if not paths:
+        raise ConfigError("no checkpoint to score: give ckpt_path=RUN/checkpoints/last.ckpt or ckpts=[A.ckpt,B.ckpt]")
+    names = list(names) if names else [None] * len(paths)
+    if len(names) != len(paths):
+        raise ConfigError(f"{len(names)} names for {len(paths)} checkpoints")
+    loaded = Checkpoints({}, {}, {})
+    for path, name in zip(map(Path, paths), names):
+        model = load_colorizer(path, device)
+        row = name or default_name(model, path)
+        if name is None and row in loaded.groups:
+            raise ConfigError(f"two checkpoints are both named {row!r}; pass names=[...] (equal names merge seeds)")
+        key = row if row not in loaded.groups else f"{row} #{len(loaded.groups[row]) + 1}"
+        loaded.models[key], loaded.paths[key] = model, path
+        loaded.groups.setdefault(row, []).append(key)
+    return loaded

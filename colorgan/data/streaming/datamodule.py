@@ -10,7 +10,6 @@ and transformed by the same transforms: the batches are the same ``{"rgb": uint8
 from __future__ import annotations
 
 import io
-import math
 from pathlib import Path
 
 import torch
@@ -23,7 +22,6 @@ from colorgan.data.images import load_rgb
 from colorgan.data.sampler import PADDING, ResumableSampler
 from colorgan.data.split import SPLITS, Split
 from colorgan.data.streaming.layout import FORMAT_VERSION, META_NAME, SPLIT_NAME, join, read_json
-from colorgan.data.transforms import train_transform, val_transform
 from colorgan.errors import ConfigError
 
 
@@ -103,8 +101,8 @@ class StreamingDataModule(ColorizationDataModule):
     def train_dataloader(self) -> StreamingDataLoader | list:
         if len(self.split.files("train")) == 0:
             return []  # Lightning: no batches for this split
-        min_side = math.ceil(self.image_size / math.sqrt(self.min_scale))  # as data=folder: the smallest crop's need
-        decode = DecodeItem(train_transform(self.image_size, self.min_scale), min_side, self.limits["max_pixels"])
+        geometry = self.geometry  # as data=folder
+        decode = DecodeItem(geometry.train_transform(), geometry.train_decode_side(), self.limits["max_pixels"])
         dataset = StreamingDataset(
             join(self.input_dir, "train"), shuffle=True, seed=self.shuffle_seed, drop_last=True, transform=decode,
             cache_dir=self.cache_dir, max_cache_size=self.max_cache_size,
@@ -120,7 +118,7 @@ class StreamingDataModule(ColorizationDataModule):
         stream = StreamingDataset(
             join(self.input_dir, split), cache_dir=self.cache_dir, max_cache_size=self.max_cache_size
         )
-        decode = DecodeItem(val_transform(self.image_size), self.image_size, self.limits["max_pixels"])
+        decode = DecodeItem(self.geometry.eval_transform(), self.geometry.scored_size, self.limits["max_pixels"])
         items = PreparedItems(stream, decode, len(self.split.files(split)))
         return self._loader(items, ResumableSampler(len(items), shuffle=False, even=False), train=False)
 

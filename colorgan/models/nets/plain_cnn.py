@@ -7,7 +7,10 @@ from collections.abc import Sequence
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from colorgan.color import L_SCALE
 from colorgan.models.nets.layers import pad_to_multiple
+
+LIGHTNESS_INPUTS = ("normalized", "lab")
 
 
 def _conv_relu(cin: int, cout: int, stride: int = 1) -> list[nn.Module]:
@@ -19,6 +22,9 @@ class PlainCNN(nn.Module):
 
     conv64, conv64/2, conv128, conv128/2, conv256, conv256/2, conv512, conv256, conv128,
     up, conv64, up, conv32, conv2+tanh, up. No skips and no norm: it is the baseline.
+
+    ``lightness``: what the first conv sees: ``normalized`` (colorgan's L / 50 - 1, in [-1, 1]) or ``lab``
+    (L* itself, 0 to 100, as the article's code feeds it: ``X_batch = lab_batch[:, :, :, 0]``).
     """
 
     def __init__(
@@ -28,8 +34,12 @@ class PlainCNN(nn.Module):
         encoder_widths: Sequence[int] = (64, 128, 256),
         middle_widths: Sequence[int] = (512, 256, 128),
         decoder_widths: Sequence[int] = (64, 32),
+        lightness: str = "normalized",
     ):
         super().__init__()
+        if lightness not in LIGHTNESS_INPUTS:
+            raise ValueError(f"PlainCNN's lightness must be one of {', '.join(LIGHTNESS_INPUTS)}; got {lightness!r}")
+        self.lightness = lightness
         if len(decoder_widths) + 1 != len(encoder_widths):
             raise ValueError("PlainCNN needs len(decoder_widths) + 1 == len(encoder_widths) (one upsample per stride)")
         layers: list[nn.Module] = []
@@ -49,5 +59,6 @@ class PlainCNN(nn.Module):
 
     def forward(self, L: Tensor) -> Tensor:
         h, w = L.shape[-2:]
-        ab = F.interpolate(self.net(pad_to_multiple(L, self.stride)), scale_factor=2, mode="nearest")
+        x = (L + 1.0) * L_SCALE if self.lightness == "lab" else L  # (B, 1, H, W)
+        ab = F.interpolate(self.net(pad_to_multiple(x, self.stride)), scale_factor=2, mode="nearest")
         return ab[..., :h, :w]  # (B, 2, H, W)

@@ -1,0 +1,63 @@
+"""The one scoring pipeline of ``colorgan.evaluate`` (one checkpoint) and ``colorgan.compare`` (several): the
+same images for every row, one summary, one output format (metrics.json, metrics.md, metrics_grid.png,
+per_image.csv) in the run directory. The checkpoints come loaded (``colorgan.training.checkpoint.load_checkpoints``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from omegaconf import DictConfig
+from pytorch_lightning.loggers import WandbLogger
+
+from colorgan.evaluation.protocols import images_to_score
+from colorgan.evaluation.report import markdown_report, wandb_table, write_report
+from colorgan.evaluation.rows import describe_rows
+from colorgan.evaluation.scoring import Evaluation, eval_loader, evaluate_colorizers
+from colorgan.evaluation.summary import Summary, summarize
+from colorgan.models.base import ColorizationModule
+
+
+@dataclass
+class Checkpoints:
+    """The loaded models under unique keys, the rows (a row merges the checkpoints given one name: its seeds)
+    and each key's file."""
+
+    models: dict[str, ColorizationModule]
+    groups: dict[str, list[str]]
+    paths: dict[str, Path]
+
+
+def log_to_trackers(loggers: list, evaluation: Evaluation, summary: Summary) -> None:
+    """The table (the same numbers as the markdown) and the grid to W&B, with ``logger=wandb``."""
+    for logger in loggers:
+        if isinstance(logger, WandbLogger):
+            columns, rows = wandb_table(summary)
+            logger.log_table("compare/table", columns=columns, data=rows)
+            logger.log_image("compare/grid", [evaluation.grid], caption=[" | ".join(evaluation.grid_columns)])
+            logger.experiment.finish()
+
+
+def score_checkpoints(
+    cfg: DictConfig, loaded: Checkpoints, device: torch.device, loggers: list | None = None
+) -> tuple[Summary, dict]:
+    """Score the ``loaded`` checkpoints and the gray baseline on the same images; write the report; return the
+    summary and the record written to metrics.json."""
+    torch.manual_seed(cfg.seed)  # models that keep dropout on at test time (pix2pix_isola) are reproducible
+    metas = {k: m.meta for k, m in loaded.models.items()}
+    files, transform, provenance, exclude_gray = images_to_score(cfg, metas)  # a protocol's, or a split
+    first_seeds = [members[0] for members in loaded.groups.values()]
+    loader = eval_loader(cfg, files, transform)
+    evaluation = evaluate_colorizers(loaded.models, loader, device, cfg, first_seeds, exclude_gray)
+    summary = summarize(evaluation, loaded.groups, cfg.get("reference"), cfg.bootstrap_resamples, cfg.seed)
+    record = {
+        "rows": describe_rows(loaded.groups, loaded.models, loaded.paths, evaluation),
+        "data": cfg.data._target_.rsplit(".", 1)[-1],
+        "data_root": cfg.data.get("root"),
+        **provenance,
+    }
+    record, written = write_report(Path(cfg.paths.output_dir), evaluation, summary, record, loaded.groups)
+    log_to_trackers(loggers or [], evaluation, summary)
+    print(markdown_report(summary, evaluation, record) + f"\nwrote {', '.join(map(str, written.values()))}")
+    return summary, record

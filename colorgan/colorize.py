@@ -1,10 +1,12 @@
-"""Colorize image files with a trained checkpoint.
+"""Colorize photos and films with a trained checkpoint.
 
     python -m colorgan.colorize --ckpt RUN/checkpoints/last.ckpt photo.jpg old/ 'scans/**/*.tif' --out colorized/
+    python -m colorgan.colorize --ckpt RUN/checkpoints/last.ckpt film.mp4 old_reels/ --out colorized/
 
-Inputs are files, folders (recursive) or globs. Each output is ``OUT/<stem>.png`` (a folder's
-relative layout is kept), at the input's full size and lightness. Inputs are never overwritten;
-an unreadable file is reported by name, the others are still done, and the exit code says so.
+Inputs are files, folders (recursive) or globs. Each photo becomes ``OUT/<stem>.png`` and each film
+``OUT/<stem>.mp4`` (a folder's relative layout is kept), at the input's full size and lightness; a film
+keeps its frame rate, timestamps and sound. Inputs are never overwritten; an unreadable file is reported
+by name, the others are still done, and the exit code says so.
 """
 
 from __future__ import annotations
@@ -16,12 +18,35 @@ import sys
 import time
 from pathlib import Path
 
-from colorgan.data.images import IMAGE_EXTENSIONS, find_images, load_rgb
-from colorgan.errors import CheckpointError
+from PIL import Image
+
+from colorgan.data.images import IMAGE_EXTENSIONS, find_files, load_rgb
+from colorgan.errors import CheckpointError, ColorganError
 from colorgan.inference import colorize_image, resolve_device
+from colorgan.models.base import ColorizationModule
 from colorgan.training.checkpoint import load_colorizer
+from colorgan.video import TEMPORAL_MODES, VIDEO_EXTENSIONS, require_video_extra
+
+MEDIA_EXTENSIONS = IMAGE_EXTENSIONS | VIDEO_EXTENSIONS
 
 log = logging.getLogger("colorgan.colorize")
+
+
+def is_video(path: Path) -> bool:
+    """A film by its extension; a file with neither a photo's nor a film's extension is a film unless
+    Pillow recognizes it."""
+    suffix = path.suffix.lower()
+    if suffix in VIDEO_EXTENSIONS or suffix in IMAGE_EXTENSIONS:
+        return suffix in VIDEO_EXTENSIONS
+    try:
+        with Image.open(path):
+            return False
+    except (OSError, ValueError):
+        return True
+
+
+def _output(path: Path, rel: Path) -> tuple[Path, Path]:
+    return path, rel.with_suffix(".mp4" if is_video(path) else ".png")
 
 
 def expand_inputs(args: list[str]) -> tuple[list[tuple[Path, Path]], list[str]]:
@@ -30,13 +55,13 @@ def expand_inputs(args: list[str]) -> tuple[list[tuple[Path, Path]], list[str]]:
     for arg in args:
         path = Path(arg).expanduser()
         if path.is_dir():
-            found += [(f, f.relative_to(path).with_suffix(".png")) for f in find_images(path)]
+            found += [_output(f, f.relative_to(path)) for f in find_files(path, MEDIA_EXTENSIONS, "image or video")]
         elif path.is_file():
-            found.append((path, Path(path.stem + ".png")))
+            found.append(_output(path, Path(path.name)))
         else:
             matches = sorted(Path(m) for m in glob.glob(str(path), recursive=True))
-            files = [m for m in matches if m.is_file() and m.suffix.lower() in IMAGE_EXTENSIONS]
-            found += [(f, Path(f.stem + ".png")) for f in files]
+            files = [m for m in matches if m.is_file() and m.suffix.lower() in MEDIA_EXTENSIONS]
+            found += [_output(f, Path(f.name)) for f in files]
             if not files:
                 missing.append(arg)
     return found, missing
@@ -51,7 +76,7 @@ def output_paths(items: list[tuple[Path, Path]], out: Path) -> list[Path]:
         target, n = out / rel, 1
         while target.resolve() in taken or target.resolve() in inputs:
             n += 1
-            target = out / rel.with_name(f"{rel.stem}-{n}.png")
+            target = out / rel.with_name(f"{rel.stem}-{n}{rel.suffix}")
         taken.add(target.resolve())
         paths.append(target)
     return paths
@@ -59,12 +84,37 @@ def output_paths(items: list[tuple[Path, Path]], out: Path) -> list[Path]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m colorgan.colorize", description=__doc__.split("\n\n")[0])
-    parser.add_argument("inputs", nargs="+", help="image files, folders (recursive) or globs")
+    parser.add_argument("inputs", nargs="+", help="image and video files, folders (recursive) or globs")
     parser.add_argument("--ckpt", required=True, help="a colorgan checkpoint (any of the four models)")
     parser.add_argument("--out", default="colorized", help="output folder (default: ./colorized)")
     parser.add_argument("--device", default="auto", help="auto (GPU when there is one), cpu, cuda, cuda:1...")
     parser.add_argument("--size", type=int, default=None, help="working size (default: the training image size)")
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--temporal", choices=TEMPORAL_MODES, default="flow",
+        help="films: flow (default) carries colour along the optical flow between frames, so it does not "
+        "flicker, and starts afresh at scene cuts; none colorizes every frame on its own",
+    )  # fmt: skip
+    parser.add_argument("--batch", type=int, default=8, help="films: frames per pass through the net (default 8)")
+    args = parser.parse_args(argv)
+    if args.batch < 1:
+        parser.error(f"--batch must be at least 1, not {args.batch}")
+    return args
+
+
+def colorize_file(model: ColorizationModule, src: Path, dst: Path, args: argparse.Namespace) -> str:
+    """Colorize one photo or film into ``dst``; what was done, for the log."""
+    start = time.perf_counter()
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if dst.suffix == ".mp4":
+        require_video_extra(f"{src} (a video)")
+        from colorgan.video.pipeline import colorize_film  # imports PyAV and OpenCV: only for films
+
+        film = colorize_film(model, src, dst, args.temporal, args.batch, args.size)
+        seconds = time.perf_counter() - start
+        return f"{src} -> {dst} ({film.frames} frames {film.size[0]}x{film.size[1]}, {seconds:.1f} s)"
+    result = colorize_image(model, load_rgb(src), args.size)
+    result.save(dst)
+    return f"{src} -> {dst} ({result.size[0]}x{result.size[1]}, {time.perf_counter() - start:.1f} s)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,19 +126,14 @@ def main(argv: list[str] | None = None) -> int:
     except (CheckpointError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    failed = [f"{arg}: no such file, folder or matching image" for arg in missing]
+    failed = [f"{arg}: no such file, folder or matching image or video" for arg in missing]
     out = Path(args.out).expanduser()
     for (src, _), dst in zip(items, output_paths(items, out)):
-        start = time.perf_counter()
         try:
-            result = colorize_image(model, load_rgb(src), args.size)
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            result.save(dst)
+            log.info("%s", colorize_file(model, src, dst, args))
         except Exception as err:  # one bad file must not stop the others
-            failed.append(f"{src}: {type(err).__name__}: {err}")
-            continue
-        log.info("%s -> %s (%dx%d, %.1f s)", src, dst, *result.size, time.perf_counter() - start)
-    print(f"colorized {len(items) - (len(failed) - len(missing))} of {len(items)} images into {out}")
+            failed.append(str(err) if isinstance(err, ColorganError) else f"{src}: {type(err).__name__}: {err}")
+    print(f"colorized {len(items) - (len(failed) - len(missing))} of {len(items)} files into {out}")
     for line in failed:
         print(f"failed: {line}", file=sys.stderr)
     return 1 if failed else 0

@@ -18,10 +18,13 @@ from colorgan.evaluation.scoring import eval_loader, evaluate_colorizers
 from colorgan.evaluation.summary import summarize
 from colorgan.inference import resolve_device
 from colorgan.training.checkpoint import load_colorizer
+from colorgan.video import require_video_extra
 
 
 def evaluate(cfg: DictConfig) -> dict:
     """Score ``cfg.ckpt_path`` and the gray baseline; return the record written to metrics.json."""
+    if cfg.data._target_ == VIDEO_DATA:  # films: scored frame by frame and over time
+        return evaluate_videos(cfg)
     torch.manual_seed(cfg.seed)  # models that keep dropout on at test time (pix2pix_isola) are reproducible
     device = resolve_device(cfg.device)
     model = load_colorizer(cfg.ckpt_path, device)
@@ -40,6 +43,17 @@ def evaluate(cfg: DictConfig) -> dict:
     record, paths = write_report(Path(cfg.paths.output_dir), "metrics", evaluation, summary, record)
     print(markdown_report(summary, evaluation, record) + f"\nwrote {', '.join(map(str, paths.values()))}")
     return record
+
+
+VIDEO_DATA = "colorgan.evaluation.video_scoring.VideoSet"
+
+
+def evaluate_videos(cfg: DictConfig) -> dict:
+    """data=video, through colorgan.evaluation.video_scoring, which needs the video extra (PyAV, OpenCV)."""
+    require_video_extra("data=video")
+    from colorgan.evaluation.video_scoring import evaluate_videos as score  # imports PyAV and OpenCV
+
+    return score(cfg)
 
 
 @hydra.main(version_base="1.3", config_path=config_dir(), config_name="evaluate")

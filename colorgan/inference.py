@@ -41,23 +41,57 @@ def lightness(rgb: Tensor) -> Tensor:
 def predict_ab(model: ColorizationModule, L: Tensor, working_size: int | None = None) -> Tensor:
     """ab ``(B, 2, H, W)`` for a normalized L ``(B, 1, H, W)``: the net runs on L resized to its working
     size (the size it trained at, aspect kept), and its ab is upsampled bilinearly back to ``(H, W)``."""
-    device = next(model.parameters()).device
-    h, w = L.shape[-2:]
-    shape = working_shape(h, w, working_size or int(model.meta["working_size"]))
-    L_net = L if shape == (h, w) else F.interpolate(L, size=shape, mode="bilinear", align_corners=False, antialias=True)
-    ab = model(L_net.to(device)).float()
-    return ab if shape == (h, w) else F.interpolate(ab, size=(h, w), mode="bilinear", align_corners=False)
+    return upsample_ab(net_ab(model, L, working_size), L.shape[-2:])
 
 
 @torch.no_grad()
 def colorize_image(model: ColorizationModule, img: Image.Image, working_size: int | None = None) -> Image.Image:
     """Colorize an RGB (or gray-as-RGB) image; the result has exactly its size and lightness."""
     rgb = torch.from_numpy(np.array(img.convert("RGB"))).permute(2, 0, 1)[None]  # (1, 3, H, W) uint8
-    h, w = rgb.shape[-2:]
-    L = lightness(rgb)  # (1, 1, H, W), full resolution
-    ab = predict_ab(model, L, working_size).cpu()  # the net at its working size, ab upsampled to (H, W)
-    out = np.empty((h, w, 3), dtype=np.uint8)
+    return Image.fromarray(colorize_frames(model, rgb, working_size)[0].numpy())
+
+
+# The stages of colorize_frames, for callers that work between them (video: a temporal filter on the
+# net's ab at its working size, before the upsampling).
+
+
+def frames_lightness(frames: Tensor) -> Tensor:
+    """Normalized L ``(N, 1, H, W)`` of RGB uint8 frames ``(N, 3, H, W)``, computed in row chunks."""
+    return lightness(frames)
+
+
+@torch.no_grad()
+def net_ab(model: ColorizationModule, L: Tensor, working_size: int | None = None) -> Tensor:
+    """The net's ab ``(N, 2, h, w)`` at its working shape (``working_shape``) for a full-size normalized L
+    ``(N, 1, H, W)``, on the model's device."""
+    device = next(model.parameters()).device
+    h, w = L.shape[-2:]
+    shape = working_shape(h, w, working_size or int(model.meta["working_size"]))
+    L_net = L if shape == (h, w) else F.interpolate(L, size=shape, mode="bilinear", align_corners=False, antialias=True)
+    return model(L_net.to(device)).float()
+
+
+def upsample_ab(ab: Tensor, size: tuple[int, int]) -> Tensor:
+    """ab ``(N, 2, h, w)`` resized bilinearly to ``size`` ``(H, W)``."""
+    size = tuple(size)
+    return ab if tuple(ab.shape[-2:]) == size else F.interpolate(ab, size=size, mode="bilinear", align_corners=False)
+
+
+@torch.no_grad()
+def compose_rgb(L: Tensor, ab: Tensor, ab_scale: float) -> Tensor:
+    """RGB uint8 ``(N, H, W, 3)`` on the CPU from normalized L ``(N, 1, H, W)`` and ab ``(N, 2, H, W)``
+    (Lab -> sRGB with gamut mapping at fixed L and hue), in row chunks."""
+    n, _, h, w = L.shape
+    out = torch.empty((n, h, w, 3), dtype=torch.uint8)
     for r in range(0, h, ROWS_PER_CHUNK):
-        rows = L_ab_to_rgb(L[..., r : r + ROWS_PER_CHUNK, :], ab[..., r : r + ROWS_PER_CHUNK, :], model.ab_scale)
-        out[r : r + ROWS_PER_CHUNK] = (rows[0] * 255.0 + 0.5).to(torch.uint8).permute(1, 2, 0).numpy()
-    return Image.fromarray(out)
+        rows = L_ab_to_rgb(L[..., r : r + ROWS_PER_CHUNK, :], ab[..., r : r + ROWS_PER_CHUNK, :].to(L.device), ab_scale)
+        out[:, r : r + ROWS_PER_CHUNK] = (rows * 255.0 + 0.5).to(torch.uint8).permute(0, 2, 3, 1).cpu()
+    return out
+
+
+@torch.no_grad()
+def colorize_frames(model: ColorizationModule, frames: Tensor, working_size: int | None = None) -> Tensor:
+    """Colorized RGB uint8 ``(N, H, W, 3)`` of RGB uint8 frames ``(N, 3, H, W)``; each keeps its own L."""
+    L = frames_lightness(frames)  # (N, 1, H, W), full resolution
+    ab = upsample_ab(net_ab(model, L, working_size), L.shape[-2:])
+    return compose_rgb(L, ab, model.ab_scale)

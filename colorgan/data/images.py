@@ -64,13 +64,18 @@ def _walk(root: Path) -> list[Path]:
 def find_images(root: str | Path) -> list[Path]:
     """All image files below ``root`` (recursive through symlinked folders, by extension,
     case-insensitive), sorted."""
+    return find_files(root, IMAGE_EXTENSIONS, "image")
+
+
+def find_files(root: str | Path, extensions: frozenset[str], kind: str) -> list[Path]:
+    """All files below ``root`` whose extension (case-insensitive) is one of ``extensions``, sorted;
+    ``kind`` names them in the error when there are none."""
     root = Path(root).expanduser()
     if not root.is_dir():
-        raise FileNotFoundError(f"image folder does not exist or is not a folder: {root}")
-    files = sorted(p for p in _walk(root) if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file())
+        raise FileNotFoundError(f"{kind} folder does not exist or is not a folder: {root}")
+    files = sorted(p for p in _walk(root) if p.suffix.lower() in extensions and p.is_file())
     if not files:
-        exts = ", ".join(sorted(IMAGE_EXTENSIONS))
-        raise FileNotFoundError(f"no image files ({exts}) found below {root}")
+        raise FileNotFoundError(f"no {kind} files ({', '.join(sorted(extensions))}) found below {root}")
     return files
 
 

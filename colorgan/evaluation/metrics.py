@@ -31,9 +31,10 @@ METRIC_NAMES = (
     "de00_cf",
 )  # fmt: skip
 REBALANCED_AUC = "auc_rebalanced"  # reported only with an ab prior (see ABPrior)
+STABILITY_METRICS = ("warp_error", "cdc", "cdc_ab")  # films only: evaluation/video_metrics.py
 HIGHER_IS_BETTER = {
     "psnr": True, "ssim": True, "auc": True, REBALANCED_AUC: True, "l1_ab": False, "l2_ab": False,
-    "delta_e2000": False, "de00_cf": False,
+    "delta_e2000": False, "de00_cf": False, "warp_error": False, "cdc": False, "cdc_ab": False,
 }  # fmt: skip
 
 

@@ -15,12 +15,13 @@ from colorgan.evaluation.metrics import (
     METRIC_NAMES,
     REBALANCED_AUC,
     RGB_DATA_RANGE,
+    STABILITY_METRICS,
 )
 from colorgan.evaluation.scoring import Evaluation
 from colorgan.evaluation.semantic import TOP1, TOP1_GT
 from colorgan.evaluation.summary import Summary
 
-COLUMNS = (*METRIC_NAMES, REBALANCED_AUC, TOP1, TOP1_GT, "fid", "lpips")
+COLUMNS = (*STABILITY_METRICS, *METRIC_NAMES, REBALANCED_AUC, TOP1, TOP1_GT, "fid", "lpips")
 BETTER_HIGH = {**HIGHER_IS_BETTER, TOP1: True, "fid": False, "lpips": False}
 NOTES = {
     "rgb_data_range": RGB_DATA_RANGE,
@@ -75,21 +76,23 @@ def markdown_report(summary: Summary, evaluation: Evaluation, context: dict) -> 
     columns = columns_of(summary)
     seeds = {n: r[next(iter(r))]["n_seeds"] for n, r in summary.rows.items() if r}
     lines = _table(summary.rows, columns)
+    unit = context.get("unit", "images")  # films, for data=video
     if summary.differences:
-        lines += ["", f"Paired differences against **{summary.reference}** (row minus reference, same images):", ""]
+        lines += ["", f"Paired differences against **{summary.reference}** (row minus reference, same {unit}):", ""]
         lines += _table(
             summary.differences, [c for c in columns if any(c in r for r in summary.differences.values())], True
         )
     where = f"protocol={context['protocol']}" if context.get("protocol") else f"split={context.get('split', 'test')}"
+    where = f"below {context['root']}" if unit == "films" else where
     lines += [
         "",
-        f"{evaluation.n_images} images ({where}); cells: mean [95% bootstrap "
-        f"interval over images, {summary.bootstrap['resamples']} resamples]"
+        f"{evaluation.n_images} {unit} ({where}); cells: mean [95% bootstrap "
+        f"interval over {unit}, {summary.bootstrap['resamples']} resamples]"
         + ("; mean ± std over seeds" if any(n > 1 for n in seeds.values()) else "")
         + f"; colorfulness: {COLORFULNESS_VARIANT}; PSNR/SSIM on RGB in [0, 1].",
     ]
     if evaluation.n_images < 2:
-        lines.append("- one image: no interval can be estimated (score more images)")
+        lines.append(f"- one {unit.removesuffix('s')}: no interval can be estimated (score more {unit})")
     lines += [f"- {name}: {n} seeds" for name, n in seeds.items() if n > 1]
     lines += [f"- {name} skipped: {why}" for name, why in evaluation.skipped.items()]
     if evaluation.unreadable:

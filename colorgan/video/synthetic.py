@@ -112,12 +112,12 @@ def write_test_film(
     out.mux(video.encode(None))
     duration = float(pts * time_base)
     if tone is not None:
-        _write_tone(out, tone, duration)
+        write_tone(out, tone, duration)
     out.close()
     return FilmInfo(path, n, cut, size, duration)
 
 
-def _write_tone(out: av.container.OutputContainer, stream: av.AudioStream, seconds: float) -> None:
+def write_tone(out: av.container.OutputContainer, stream: av.AudioStream, seconds: float) -> None:
     """A 440 Hz sine of ``seconds``, mono, in the stream's sample format."""
     fmt = stream.format.name
     chunk = stream.codec_context.frame_size or 1024  # known once the encoder is open: AAC's is 1024

@@ -136,7 +136,12 @@ def score_films(model: ColorizationModule, data: VideoSet, max_grid_images: int 
     if not paths:
         raise VideoRejected(data.root, "no film below it could be read")
     per_film = {r: {k: torch.tensor(v, dtype=torch.float64) for k, v in m.items()} for r, m in values.items()}
-    return Evaluation(per_film, paths, {r: {} for r in rows}, {}, grid[0], grid[1], unreadable)
+    skipped = {}
+    for metrics in per_film.values():
+        for key in [k for k, v in metrics.items() if v.isnan().all()]:
+            del metrics[key]  # e.g. films of one frame: no pair of frames to compare
+            skipped[key] = "no film has frames of one shot far enough apart (cdc: 4 frames) to compare"
+    return Evaluation(per_film, paths, {r: {} for r in rows}, skipped, grid[0], grid[1], unreadable)
 
 
 NOTES = {

@@ -100,6 +100,8 @@ class VideoReader:
                 frames = []
         if frames:
             yield self._batch(frames)
+        if self.frames_read == 0:
+            raise VideoRejected(self.path, "has no video frames that could be decoded")
         if self.corrupt:
             log.warning("%s: %d packets could not be decoded and were skipped", self.path, self.corrupt)
 

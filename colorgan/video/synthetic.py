@@ -32,6 +32,7 @@ class Move:
 
 SHOT_ONE = Move(start=(0.35, 0.5, 0.7), end=(0.65, 0.45, 0.55))  # pan right, zoom in
 SHOT_TWO = Move(start=(0.5, 0.6, 0.55), end=(0.5, 0.4, 0.8))  # zoom out, pan up
+MOVE_SECONDS = 2.0  # a whole move takes this long: a shorter shot makes part of it, at the same speed
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,11 @@ def _ease(t: float) -> float:
     return t * t * (3.0 - 2.0 * t)  # smoothstep: the camera starts and stops gently
 
 
-def shot_frames(photo: np.ndarray, move: Move, size: tuple[int, int], n: int) -> Iterator[np.ndarray]:
-    """``n`` frames ``(H, W, 3)`` uint8 of ``photo`` ``(h, w, 3)`` filmed along ``move`` at ``size`` (W, H)."""
+def shot_frames(
+    photo: np.ndarray, move: Move, size: tuple[int, int], n: int, span: float = 1.0
+) -> Iterator[np.ndarray]:
+    """``n`` frames ``(H, W, 3)`` uint8 of ``photo`` ``(h, w, 3)`` filmed at ``size`` (W, H) along the first
+    ``span`` (0-1) of ``move``."""
     width, height = size
     h, w = photo.shape[:2]
     full = min(w, h * width / height)  # the widest window of the film's aspect inside the photo
@@ -57,7 +61,7 @@ def shot_frames(photo: np.ndarray, move: Move, size: tuple[int, int], n: int) ->
     small = photo if pre == 1.0 else cv2.resize(photo, None, fx=pre, fy=pre, interpolation=cv2.INTER_AREA)
     sh, sw = small.shape[:2]
     for i in range(n):
-        t = _ease(i / max(1, n - 1))
+        t = _ease(i / max(1, n - 1)) * span
         cx, cy, zoom = (a + (b - a) * t for a, b in zip(move.start, move.end))
         window = zoom * full * pre  # window width in the shrunk photo's pixels
         scale = window / width
@@ -70,10 +74,13 @@ def shot_frames(photo: np.ndarray, move: Move, size: tuple[int, int], n: int) ->
         )  # fmt: skip
 
 
-def film_frames(photos: tuple[np.ndarray, np.ndarray], size: tuple[int, int], n: int, cut: int) -> Iterator[np.ndarray]:
-    """Shot one (``cut`` frames over ``photos[0]``), then shot two (the rest, over ``photos[1]``)."""
-    yield from shot_frames(photos[0], SHOT_ONE, size, cut)
-    yield from shot_frames(photos[1], SHOT_TWO, size, n - cut)
+def film_frames(
+    photos: tuple[np.ndarray, np.ndarray], size: tuple[int, int], n: int, cut: int, fps: float = 24
+) -> Iterator[np.ndarray]:
+    """Shot one (``cut`` frames over ``photos[0]``), then shot two (the rest, over ``photos[1]``), the camera
+    moving at the speed of a whole move in ``MOVE_SECONDS``."""
+    for photo, move, frames in ((photos[0], SHOT_ONE, cut), (photos[1], SHOT_TWO, n - cut)):
+        yield from shot_frames(photo, move, size, frames, min(1.0, (frames - 1) / (MOVE_SECONDS * fps)))
 
 
 def write_test_film(
@@ -93,6 +100,7 @@ def write_test_film(
     ``cut_at`` fraction; ``audio``: an audio codec (``aac``, ``pcm_s16le``...) for a tone track, or None.
     ``variable_rate``: frames last 25 ms and 50 ms in turn (timestamps in ms; ``fps`` is then only declared)."""
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     n = max(2, round(seconds * fps))
     cut = max(1, min(n - 1, round(n * cut_at)))
     out = av.open(str(path), "w")
@@ -104,7 +112,7 @@ def write_test_film(
     if tone is not None:
         tone.layout = "mono"
     pts = 0
-    for i, rgb in enumerate(film_frames(photos, size, n, cut)):
+    for i, rgb in enumerate(film_frames(photos, size, n, cut, fps)):
         frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format=pix_fmt)
         frame.pts, frame.time_base = pts, time_base
         pts += (25 if i % 2 == 0 else 50) if variable_rate else 1

@@ -31,6 +31,16 @@ def decoded(path: Path) -> tuple[np.ndarray, list[float]]:
     return np.stack([f.to_ndarray(format="rgb24") for f in frames]), [float(f.time) for f in frames]
 
 
+def probe(path: Path) -> tuple[int, tuple[int, int], list[float]]:
+    """Frame count, (height, width) and frame times of ``path``, decoded one frame at a time."""
+    with av.open(str(path)) as container:
+        times, shape = [], (0, 0)
+        for frame in container.decode(video=0):
+            times.append(float(frame.time))
+            shape = (frame.height, frame.width)
+    return len(times), shape, times
+
+
 def audio_seconds(path: Path) -> float:
     """The decoded length of the first audio stream of ``path``, in seconds (0 without one)."""
     with av.open(str(path)) as container:

@@ -71,6 +71,21 @@ def test_odd_sized_films_keep_their_size(tmp_path):
     assert decoded(tmp_path / "odd.mp4")[0].shape[1:] == (45, 67, 3)
 
 
+def test_a_phone_film_keeps_its_display_rotation(tmp_path):
+    src = tmp_path / "phone.mp4"
+    with av.open(str(src), "w") as out:
+        stream = out.add_stream("libx264", rate=24)
+        stream.width, stream.height = 64, 48
+        stream.set_display_rotation(90)
+        for rgb in film_frames(PHOTOS, (64, 48), 4, 2):
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
+        out.mux(stream.encode(None))
+    rewrite(src, tmp_path / "out.mp4")
+    with av.open(str(tmp_path / "out.mp4")) as out:
+        frame = next(out.decode(video=0))
+    assert (frame.rotation, frame.width, frame.height) == (90, 64, 48)
+
+
 def test_ten_bit_films_are_read_as_their_colours(tmp_path):
     options = {"crf": "8", "x265-params": "log-level=error"}
     src = film(tmp_path / "10bit.mkv", codec="libx265", pix_fmt="yuv420p10le", seconds=0.25, options=options)

@@ -68,6 +68,7 @@ class VideoReader:
         self.frames_read = 0
         self.size: tuple[int, int] | None = None  # (H, W) of the first frame: every frame is delivered at it
         self._last_pts: int | None = None
+        self.rotation = 0  # degrees counter-clockwise a player turns the frames (a phone's display matrix)
 
     def _video_stream(self) -> av.VideoStream:
         streams = list(self.container.streams.video)
@@ -131,7 +132,7 @@ class VideoReader:
 
     def _batch(self, frames: list[av.VideoFrame]) -> FrameBatch:
         if self.size is None:
-            self.size = (frames[0].height, frames[0].width)
+            self.size, self.rotation = (frames[0].height, frames[0].width), int(frames[0].rotation or 0)
         h, w = self.size  # a stream that changes size mid-way is scaled back to its first size
         rgb = np.stack([f.to_ndarray(format="rgb24", width=w, height=h) for f in frames])
         step = max(1, round(1 / (self.rate * self.time_base)))  # one frame at the nominal rate

@@ -55,6 +55,8 @@ class VideoWriter:
         cc.color_primaries, cc.color_trc = ColorPrimaries.BT709, ColorTrc.BT709
         if src.sample_aspect_ratio:
             cc.sample_aspect_ratio = src.sample_aspect_ratio
+        if self.source.rotation:  # frames are colorized as stored; players turn them as they did the source's
+            stream.set_display_rotation(self.source.rotation)
         self.video = stream
         for source in self.source.audio:
             self.audio[source.index] = self._audio_stream(source)

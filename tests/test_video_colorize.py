@@ -82,6 +82,24 @@ def test_films_photos_and_broken_files_in_one_call(checkpoints, tmp_path, capsys
     assert sorted(p.name for p in src.iterdir() if p.name.startswith(".")) == []  # no partial files left
 
 
+def test_a_film_that_fails_half_way_leaves_nothing(checkpoints, tmp_path, monkeypatch):
+    from colorgan.video import pipeline
+
+    src = film(tmp_path / "reel.mp4", size=(64, 36), seconds=0.5, audio="aac")  # sound: the file is begun
+    calls = []
+
+    def fails_on_the_second_batch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("out of memory")
+        return colorize_batch(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "colorize_batch", fails_on_the_second_batch)
+    with pytest.raises(RuntimeError):
+        pipeline.colorize_film(load_colorizer(checkpoints["gan"]), src, tmp_path / "out.mp4", batch=4, progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reel.mp4"]  # no output, no partial file
+
+
 def test_batch_and_temporal_options_are_checked(checkpoints, tmp_path):
     for bad in (["--batch", "0"], ["--temporal", "smooth"]):
         with pytest.raises(SystemExit) as exit_:

@@ -64,13 +64,27 @@ def test_warping_error_counts_only_reliable_pixels():
 
 
 def test_cdc_by_hand():
-    """Red, red, blue, blue, blue: distinct R and B values (G equal); each pair of distinct frames has JS = ln 2
-    in R, B, a and b and 0 in G. Distance 1: 1 of 4 pairs differ; 2: 2 of 3; 4: 1 of 1 (weights 1/3)."""
+    """Red twice, then blue four times: distinct R and B values (G equal); a pair of distinct frames has
+    JS = ln 2 in R, B, a and b and 0 in G. Frames 1 apart: 1 of 5 pairs differ; 2: 2 of 4; 4: 2 of 2."""
     red, blue = still((200, 30, 30)), still((30, 30, 200))
-    result = meter_of([red, red, blue, blue, blue])
-    share = (1 / 4 + 2 / 3 + 1) / 3
+    result = meter_of([red, red, blue, blue, blue, blue])
+    share = (1 / 5 + 2 / 4 + 2 / 2) / 3
     assert result["cdc"] == pytest.approx(share * 2 * LN2 / 3)
     assert result["cdc_ab"] == pytest.approx(share * LN2)
+
+
+def test_warping_error_follows_the_true_motion():
+    """Content that moves exactly as the true flow says has no warping error, however much it moves."""
+    prev = np.random.default_rng(0).integers(0, 256, (*SHAPE, 3), dtype=np.uint8)
+    current = np.roll(prev, 2, axis=1)  # every pixel 2 px to the right
+    shift = np.zeros((*SHAPE, 2), np.float32)
+    shift[..., 0] = 2.0
+    reliable = np.zeros(SHAPE, bool)
+    reliable[:, :-2] = True  # the last 2 columns leave the frame
+    meter = StabilityMeter()
+    meter.add(prev, None)
+    meter.add(current, Motion(shift, reliable, False))
+    assert meter.result()["warp_error"] == pytest.approx(0.0, abs=1e-12)
 
 
 def test_pairs_across_a_cut_are_left_out():

@@ -48,6 +48,21 @@ def test_warp_follows_the_flow():
     assert of.inside(shift)[:, :-3].all() and not of.inside(shift)[:, -3:].any()
 
 
+def test_the_forward_backward_check_by_hand():
+    """A: left half still, right half 5 px to the right. The check keeps what the backward flow confirms,
+    and drops the motion boundary (the column before the step) and what leaves the frame."""
+    h, w = 10, 20
+    forward = np.zeros((h, w, 2), np.float32)
+    forward[:, w // 2 :, 0] = 5.0
+    backward = np.zeros((h, w, 2), np.float32)
+    backward[:, w // 2 + 5 :, 0] = -5.0  # B's pixels that came from A's right half; B[10:15] is new
+    expected = np.ones((h, w), bool)
+    expected[:, w // 2 - 1] = False  # motion boundary
+    expected[:, w - 5 :] = False  # x + 5 beyond the last column
+    np.testing.assert_array_equal(of.consistent(forward, backward), expected)
+    assert not of.consistent(forward, np.zeros_like(backward))[:, w // 2 :].any()  # unconfirmed: occluded
+
+
 def test_flow_finds_a_pan_and_the_check_trusts_it():
     frames = gray(np.stack(list(film_frames((photo("chelsea"), photo("coffee")), SIZE, 24, 12))))
     a, b = frames[5], frames[6]

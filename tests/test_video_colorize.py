@@ -45,13 +45,23 @@ def test_each_frame_keeps_its_own_lightness(checkpoints, frames):
 
 
 def test_the_filter_state_runs_across_batches(checkpoints, frames):
-    """Colour carried along the flow does not depend on where the batches end."""
+    """Colour carried along the flow does not depend on where the batches end. The net is made to flicker
+    (+0.3 a on even frames, -0.3 on odd), so that what is carried matters."""
     model = load_colorizer(checkpoints["gan"])
+    net, seen = model.forward, [0]
+
+    def flickering(L: torch.Tensor) -> torch.Tensor:
+        signs = torch.tensor([(-1.0) ** (seen[0] + i) for i in range(len(L))]).view(-1, 1, 1, 1)
+        seen[0] += len(L)
+        return net(L) + 0.3 * torch.cat([signs, torch.zeros_like(signs)], dim=1)
+
+    model.forward = flickering
     runs = []
-    for size in (3, 16):
-        flow = FlowFilter()
+    for size, flow in ((3, FlowFilter()), (16, FlowFilter()), (16, None)):
+        seen[0] = 0
         runs.append(np.concatenate([colorize_batch(model, frames[s : s + size], flow) for s in range(0, 16, size)]))
     assert np.abs(runs[0].astype(int) - runs[1]).max() <= 1
+    assert np.abs(runs[1].astype(int) - runs[2]).mean() > 3  # the filter did carry colour
 
 
 def test_a_film_is_colorized_with_its_size_timing_sound_and_lightness(checkpoints, tmp_path):

@@ -118,8 +118,7 @@ class VideoReader:
                 log.warning("%s: reading stopped after %d frames: %s", self.path, self.frames_read, _reason(err))
                 return
             if packet.stream.index != self.video.index:
-                if packet.size:
-                    on_audio(packet)
+                on_audio(packet)  # the empty packets at the end flush a decoder
                 continue
             try:
                 decoded = packet.decode()

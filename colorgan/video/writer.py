@@ -86,7 +86,8 @@ class VideoWriter:
             self.out.mux(self.video.encode(frame))
 
     def audio_packet(self, packet: av.Packet) -> None:
-        """Pass one of the source's audio packets on (held until the video stream exists)."""
+        """Pass one of the source's audio packets on (held until the video stream exists); an empty packet
+        ends its stream."""
         if self.video is None:
             self.held.append(packet)
         else:
@@ -100,6 +101,8 @@ class VideoWriter:
                 frame.pts = None if frame.pts is None else frame.pts - shift
                 for chunk in resampler.resample(frame):
                     self.out.mux(stream.encode(chunk))
+            return
+        if not packet.size:  # the end of the stream: nothing to copy
             return
         if packet.pts is not None:
             packet.pts -= shift

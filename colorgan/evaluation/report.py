@@ -9,7 +9,10 @@ from pathlib import Path
 
 from PIL import Image
 
-from colorgan.evaluation.metrics import (
+from colorgan.evaluation.scoring import Evaluation
+from colorgan.evaluation.semantic import TOP1, TOP1_GT
+from colorgan.evaluation.summary import Summary
+from colorgan.metrics import (
     COLORFULNESS_VARIANT,
     HIGHER_IS_BETTER,
     METRIC_NAMES,
@@ -17,9 +20,6 @@ from colorgan.evaluation.metrics import (
     RGB_DATA_RANGE,
     STABILITY_METRICS,
 )
-from colorgan.evaluation.scoring import Evaluation
-from colorgan.evaluation.semantic import TOP1, TOP1_GT
-from colorgan.evaluation.summary import Summary
 
 COLUMNS = (*STABILITY_METRICS, *METRIC_NAMES, REBALANCED_AUC, TOP1, TOP1_GT, "fid", "lpips")
 BETTER_HIGH = {**HIGHER_IS_BETTER, TOP1: True, "fid": False, "lpips": False}

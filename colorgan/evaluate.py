@@ -17,17 +17,18 @@ from colorgan.evaluation.report import markdown_report, write_report
 from colorgan.evaluation.scoring import eval_loader, evaluate_colorizers
 from colorgan.evaluation.summary import summarize
 from colorgan.inference import resolve_device
+from colorgan.models.base import ColorizationModule
 from colorgan.training.checkpoint import load_colorizer
 from colorgan.video import require_video_extra
 
 
 def evaluate(cfg: DictConfig) -> dict:
     """Score ``cfg.ckpt_path`` and the gray baseline; return the record written to metrics.json."""
-    if cfg.data._target_ == VIDEO_DATA:  # films: scored frame by frame and over time
-        return evaluate_videos(cfg)
     torch.manual_seed(cfg.seed)  # models that keep dropout on at test time (pix2pix_isola) are reproducible
     device = resolve_device(cfg.device)
     model = load_colorizer(cfg.ckpt_path, device)
+    if cfg.data._target_ == VIDEO_DATA:  # films: scored frame by frame and over time
+        return evaluate_videos(cfg, model)
     name = model.meta["name"]
     files, transform, provenance = images_to_score(cfg, {name: model.meta})  # a protocol's, or its own test split
     evaluation = evaluate_colorizers({name: model}, eval_loader(cfg, files, transform), device, cfg)
@@ -48,12 +49,12 @@ def evaluate(cfg: DictConfig) -> dict:
 VIDEO_DATA = "colorgan.evaluation.video_scoring.VideoSet"
 
 
-def evaluate_videos(cfg: DictConfig) -> dict:
+def evaluate_videos(cfg: DictConfig, model: ColorizationModule) -> dict:
     """data=video, through colorgan.evaluation.video_scoring, which needs the video extra (PyAV, OpenCV)."""
     require_video_extra("data=video")
     from colorgan.evaluation.video_scoring import evaluate_videos as score  # imports PyAV and OpenCV
 
-    return score(cfg)
+    return score(cfg, model)
 
 
 @hydra.main(version_base="1.3", config_path=config_dir(), config_name="evaluate")

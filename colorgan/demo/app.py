@@ -212,4 +212,3 @@ def main(argv: list[str] | None = None) -> int:
             show_error=True,
         )
     return 0
-

@@ -24,14 +24,12 @@ from omegaconf import DictConfig
 from colorgan.color import gray_rgb, rgb_to_L_ab
 from colorgan.errors import VideoRejected
 from colorgan.evaluation.grids import image_grid
-from colorgan.evaluation.metrics import colorization_metrics
 from colorgan.evaluation.report import markdown_report, write_report
 from colorgan.evaluation.scoring import GRAY, Evaluation
 from colorgan.evaluation.summary import summarize
 from colorgan.evaluation.video_metrics import StabilityMeter, true_motion
-from colorgan.inference import resolve_device
+from colorgan.metrics import colorization_metrics
 from colorgan.models.base import ColorizationModule
-from colorgan.training.checkpoint import load_colorizer
 from colorgan.video.pipeline import colorize_batch
 from colorgan.video.reader import VideoReader, find_videos
 from colorgan.video.temporal import FlowFilter, make_filter
@@ -154,11 +152,9 @@ NOTES = {
 }
 
 
-def evaluate_videos(cfg: DictConfig) -> dict:
-    """Score ``cfg.ckpt_path`` on the films of ``cfg.data`` (a ``VideoSet``): metrics.json, metrics.md,
-    per_image.csv (one row per film) and a grid of frames from the first film; returns the record."""
-    torch.manual_seed(cfg.seed)
-    model = load_colorizer(cfg.ckpt_path, resolve_device(cfg.device))
+def evaluate_videos(cfg: DictConfig, model: ColorizationModule) -> dict:
+    """Score ``model`` (from ``cfg.ckpt_path``) on the films of ``cfg.data`` (a ``VideoSet``): metrics.json,
+    metrics.md, per_image.csv (one row per film) and a grid of frames from the first film; returns the record."""
     data: VideoSet = hydra.utils.instantiate(cfg.data, _convert_="all")
     start = time.perf_counter()
     evaluation = score_films(model, data, cfg.max_grid_images)

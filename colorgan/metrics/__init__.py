@@ -9,6 +9,7 @@ from colorgan.metrics.per_image import (
     METRIC_NAMES,
     REBALANCED_AUC,
     RGB_DATA_RANGE,
+    STABILITY_METRICS,
     ABPrior,
     auc_ab,
     auc_rebalanced,
@@ -20,5 +21,6 @@ from colorgan.metrics.per_image import (
 
 __all__ = [
     "AUC_MAX_THRESHOLD", "CF_WEIGHT", "COLORFULNESS_VARIANT", "HIGHER_IS_BETTER", "METRIC_NAMES", "REBALANCED_AUC",
-    "RGB_DATA_RANGE", "ABPrior", "auc_ab", "auc_rebalanced", "colorfulness", "colorization_metrics", "psnr", "ssim",
+    "RGB_DATA_RANGE", "STABILITY_METRICS",
+    "ABPrior", "auc_ab", "auc_rebalanced", "colorfulness", "colorization_metrics", "psnr", "ssim",
 ]  # fmt: skip

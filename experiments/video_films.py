@@ -1,7 +1,7 @@
 """Test films for the video record: each photo of a split filmed with a moving camera (a pan and a zoom),
 cut to the next photo of the split (a zoom and a pan), in a few sizes, codecs and containers, some with sound.
 
-    python experiments/video_films.py --root /tmp/real_photos --split RUN/split.json --part test --out /tmp/films
+    PYTHONPATH=. python experiments/video_films.py --root /photos --split RUN/split.json --part test --out /tmp/films
 
 Then: python -m colorgan.evaluate ckpt_path=RUN/checkpoints/last.ckpt data=video data.root=/tmp/films
 """

@@ -5,10 +5,14 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 pytest.importorskip("av", reason="PyAV is not installed (pip install 'colorgan[video]')")
 pytest.importorskip("cv2", reason="OpenCV is not installed (pip install 'colorgan[video]')")
@@ -16,8 +20,10 @@ pytest.importorskip("cv2", reason="OpenCV is not installed (pip install 'colorga
 import colorgan.evaluate as evaluate_module  # noqa: E402
 from colorgan.evaluate import evaluate  # noqa: E402
 from colorgan.evaluation.video_metrics import Motion, StabilityMeter, js_divergence, true_motion  # noqa: E402
+from colorgan.evaluation.video_scoring import VideoSet  # noqa: E402
 from colorgan.training.checkpoint import load_colorizer  # noqa: E402
 from colorgan.video.synthetic import film_frames  # noqa: E402
+from tests.conftest import ROOT, photo  # noqa: E402
 from tests.films import PHOTOS, film, odd_files  # noqa: E402
 from tests.test_evaluate import compose_named  # noqa: E402
 
@@ -150,3 +156,20 @@ def test_evaluate_scores_films_with_truth_and_gray_as_the_floor(checkpoints, fil
     for path in {r["path"] for r in films}:  # the flicker is held back on every film
         assert by_row[(flow, path)] < 0.8 * by_row[(none, path)]
     assert "2 films" in (run / "metrics.md").read_text() and record["results"] == rows
+
+
+def test_the_record_films_every_photo_of_a_split(tmp_path):
+    root = tmp_path / "photos"
+    root.mkdir()
+    for name in ("coffee", "rocket", "astronaut"):
+        Image.fromarray(photo(name, 96)).save(root / f"{name}.png")
+    (tmp_path / "split.json").write_text(json.dumps({"train": ["rocket.png"], "test": ["coffee.png", "astronaut.png"]}))
+    run = subprocess.run(
+        [sys.executable, "experiments/video_films.py", "--root", str(root), "--split", str(tmp_path / "split.json"),
+         "--out", str(tmp_path / "films"), "--seconds", "0.25"],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    films = sorted(p.name for p in (tmp_path / "films").iterdir())
+    assert films == ["00_astronaut.mp4", "01_coffee.mkv"]  # sorted, one format each
+    assert VideoSet(root=str(tmp_path / "films")).films() == sorted((tmp_path / "films").iterdir())

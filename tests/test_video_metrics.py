@@ -18,6 +18,7 @@ pytest.importorskip("av", reason="PyAV is not installed (pip install 'colorgan[v
 pytest.importorskip("cv2", reason="OpenCV is not installed (pip install 'colorgan[video]')")
 
 import colorgan.evaluate as evaluate_module  # noqa: E402
+from colorgan.errors import ConfigError  # noqa: E402
 from colorgan.evaluate import evaluate  # noqa: E402
 from colorgan.evaluation.video_metrics import Motion, StabilityMeter, js_divergence, true_motion  # noqa: E402
 from colorgan.evaluation.video_scoring import VideoSet  # noqa: E402
@@ -173,3 +174,18 @@ def test_the_record_films_every_photo_of_a_split(tmp_path):
     films = sorted(p.name for p in (tmp_path / "films").iterdir())
     assert films == ["00_astronaut.mp4", "01_coffee.mkv"]  # sorted, one format each
     assert VideoSet(root=str(tmp_path / "films")).films() == sorted((tmp_path / "films").iterdir())
+
+
+def test_films_are_for_evaluate_only(checkpoints, tmp_path):
+    from colorgan.compare import compare
+    from colorgan.train import train
+    from tests.conftest import compose_cfg
+
+    with pytest.raises(ConfigError, match="data=video scores films with evaluate"):
+        train(compose_cfg(tmp_path, ["data=video", f"data.root={tmp_path}"]))
+    with pytest.raises(ConfigError, match="data=video scores films with evaluate"):
+        compare(
+            compose_named(
+                "compare", tmp_path, [f"ckpts=[{checkpoints['mse_cnn']}]", "data=video", f"data.root={tmp_path}"]
+            )
+        )

@@ -22,7 +22,7 @@ import torch
 from omegaconf import DictConfig
 
 from colorgan.color import gray_rgb, rgb_to_L_ab
-from colorgan.errors import VideoRejected
+from colorgan.errors import ConfigError, VideoRejected
 from colorgan.evaluation.grids import image_grid
 from colorgan.evaluation.report import markdown_report, write_report
 from colorgan.evaluation.scoring import GRAY, Evaluation
@@ -51,6 +51,11 @@ class VideoSet:
 
     def films(self) -> list[Path]:
         return find_videos(self.root)
+
+    def _photos_only(self, *_) -> None:
+        raise ConfigError("data=video scores films with evaluate; train and compare take photos (data=folder, ...)")
+
+    split_record = eval_files = _photos_only  # what train and compare ask a photo dataset first
 
     def frames(self, path: Path) -> Iterator[np.ndarray]:
         """Batches ``(N, H, W, 3)`` uint8 of the film's frames, scaled, up to ``max_frames`` in all."""

@@ -5,8 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
-import subprocess
+import runpy
 import sys
 
 import numpy as np
@@ -159,18 +158,15 @@ def test_evaluate_scores_films_with_truth_and_gray_as_the_floor(checkpoints, fil
     assert "2 films" in (run / "metrics.md").read_text() and record["results"] == rows
 
 
-def test_the_record_films_every_photo_of_a_split(tmp_path):
+def test_the_record_films_every_photo_of_a_split(tmp_path, monkeypatch):
     root = tmp_path / "photos"
     root.mkdir()
     for name in ("coffee", "rocket", "astronaut"):
         Image.fromarray(photo(name, 96)).save(root / f"{name}.png")
     (tmp_path / "split.json").write_text(json.dumps({"train": ["rocket.png"], "test": ["coffee.png", "astronaut.png"]}))
-    run = subprocess.run(
-        [sys.executable, "experiments/video_films.py", "--root", str(root), "--split", str(tmp_path / "split.json"),
-         "--out", str(tmp_path / "films"), "--seconds", "0.25"],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stderr
+    args = ["--root", str(root), "--split", str(tmp_path / "split.json"), "--out", str(tmp_path / "films")]
+    monkeypatch.setattr(sys, "argv", ["video_films.py", *args, "--seconds", "0.25"])
+    runpy.run_path(str(ROOT / "experiments" / "video_films.py"), run_name="__main__")
     films = sorted(p.name for p in (tmp_path / "films").iterdir())
     assert films == ["00_astronaut.mp4", "01_coffee.mkv"]  # sorted, one format each
     assert VideoSet(root=str(tmp_path / "films")).films() == sorted((tmp_path / "films").iterdir())

@@ -6,6 +6,7 @@
         [--channels-last | --no-channels-last] [--compile]
     python -m colorgan.benchmark infer --model gan --size 256 --batch 4 --photo-size 6000x4000 [--ckpt C]
     python -m colorgan.benchmark index --images DIR --workers 2
+    python -m colorgan.benchmark video --size 128 --batch 8 --film-size 1920x1080 [--ckpt C]    # frames/s
 
 Each prints a table for people and, as its last line, one JSON object with ``images_per_s`` (and the
 settings). Baselines run in the same process on the same inputs, so the ratios are what to quote.
@@ -22,6 +23,7 @@ import torch
 from colorgan.benchmarks import data_path, index_build, infer_path, train_step
 from colorgan.inference import resolve_device
 from colorgan.training.machine import cpu_description
+from colorgan.video import require_video_extra
 
 
 def report(title: str, rows: dict[str, float], settings: dict) -> dict:
@@ -40,6 +42,14 @@ def machine() -> dict:
     cpu = cpu_description()
     device = torch.cuda.get_device_name() if torch.cuda.is_available() else cpu["cpu"]
     return {"device": device, "cpu_flags": cpu["flags"], "torch": cpu["torch"], "threads": cpu["threads"]}
+
+
+def video_path_run(args: argparse.Namespace, device: torch.device) -> tuple[dict[str, float], dict]:
+    """``benchmark video``, which needs the video extra (PyAV, OpenCV)."""
+    require_video_extra("benchmark video")
+    from colorgan.benchmarks import video_path  # imports PyAV and OpenCV
+
+    return video_path.run(args, device)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -70,13 +80,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     infer.add_argument("--precision", default="32", choices=["32", "bf16"], help="the net's, as colorize's --precision")
     infer.add_argument("--fresh-process", action=argparse.BooleanOptionalAction, default=True,
                        help="also time the colorize command in a fresh process (start-up, peak memory)")  # fmt: skip
-    for p in (data, train, infer):
+    video = sub.add_parser("video", help="colorize a film: frames/s per temporal mode, against the frames alone")
+    video.add_argument("--model", default="gan", choices=["gan", "pix2pix", "mse_cnn", "fusion", "zhang16"])
+    video.add_argument("--ckpt", default=None, help="a checkpoint instead of --model (its own working size)")
+    video.add_argument("--film-size", default="1920x1080", help="WIDTHxHEIGHT of the generated film")
+    video.add_argument("--seconds", type=float, default=2.0, help="its length, at 24 frames/s, with sound")
+    for p in (data, train, infer, video):
         p.add_argument("--size", type=int, default=256, help="training / working image size")
         p.add_argument("--batch", type=int, default=4, help="batch size (infer: video frames per batch)")
     index = sub.add_parser("index", help="the dataset index of a folder: a first run (cold) and a second (warm)")
     index.add_argument("--images", required=True, help="a folder of photos")
     index.add_argument("--workers", type=int, default=2, help="processes checking files (data.num_workers)")
-    for p in (data, train, infer, index):
+    for p in (data, train, infer, index, video):
         p.add_argument("--device", default="auto")
     return parser.parse_args(argv)
 
@@ -87,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = {"size": args.size, "batch": args.batch} if args.command != "index" else {}
     settings = {"command": args.command, **sizes, **machine()}
     run = {"data": data_path.run, "train": train_step.run, "infer": infer_path.run, "index": index_build.run}
+    run["video"] = video_path_run
     rows, extra = run[args.command](args, device)
     record = report(f"benchmark {args.command}", rows, {**settings, **extra})
     print(json.dumps(record))

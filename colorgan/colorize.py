@@ -1,11 +1,13 @@
-"""Colorize image files with a trained checkpoint.
+"""Colorize photos and films with a trained checkpoint.
 
     python -m colorgan.colorize --ckpt RUN/checkpoints/last.ckpt photo.jpg old/ 'scans/**/*.tif' --out colorized/
+    python -m colorgan.colorize --ckpt RUN/checkpoints/last.ckpt film.mp4 old_reels/ --out colorized/
 
-Inputs are files, folders (recursive) or globs. Each output is ``OUT/<stem>.jpg`` for a JPEG and
-``OUT/<stem>.png`` for anything else (``--format``; a folder's relative layout is kept), at the input's full
-size and lightness. Inputs are never overwritten; an unreadable file is reported by name, the others are
-still done, and the exit code says so. Each output is written while the next photo is colorized.
+Inputs are files, folders (recursive) or globs. A photo becomes ``OUT/<stem>.jpg`` if it is a JPEG and
+``OUT/<stem>.png`` otherwise (``--format``), a film ``OUT/<stem>.mp4`` (a folder's relative layout is kept),
+at the input's full size and lightness; a film keeps its frame rate, timestamps and sound. Inputs are never
+overwritten; an unreadable file is reported by name, the others are still done, and the exit code says so.
+Each photo is written while the next is colorized.
 """
 
 from __future__ import annotations
@@ -21,10 +23,14 @@ from pathlib import Path
 from PIL import Image
 
 from colorgan.data.images import IMAGE_EXTENSIONS, load_rgb
-from colorgan.data.walk import find_images
-from colorgan.errors import CheckpointError
+from colorgan.data.walk import find_files
+from colorgan.errors import CheckpointError, ColorganError
 from colorgan.inference import PRECISIONS, colorize_image, resolve_device
+from colorgan.models.base import ColorizationModule
 from colorgan.training.checkpoint import load_colorizer
+from colorgan.video import TEMPORAL_MODES, VIDEO_EXTENSIONS, require_video_extra
+
+MEDIA_EXTENSIONS = IMAGE_EXTENSIONS | VIDEO_EXTENSIONS
 
 log = logging.getLogger("colorgan.colorize")
 JPEG_EXTENSIONS = frozenset({".jpg", ".jpeg"})
@@ -33,9 +39,24 @@ JPEG_EXTENSIONS = frozenset({".jpg", ".jpeg"})
 SAVE_OPTIONS = {".png": {"compress_level": 1}, ".jpg": {"quality": 95}}
 
 
+def is_video(path: Path) -> bool:
+    """A film by its extension; a file with neither a photo's nor a film's extension is a film unless
+    Pillow recognizes it."""
+    suffix = path.suffix.lower()
+    if suffix in VIDEO_EXTENSIONS or suffix in IMAGE_EXTENSIONS:
+        return suffix in VIDEO_EXTENSIONS
+    try:
+        with Image.open(path):
+            return False
+    except (OSError, ValueError):
+        return True
+
+
 def output_suffix(src: Path, fmt: str) -> str:
-    """``.jpg`` or ``.png``: ``auto`` keeps a JPEG a JPEG (the input's own lossy format; a PNG of a
-    24-megapixel photo is ten times the size and takes ten times as long to write)."""
+    """``.mp4`` for a film; for a photo ``.jpg`` or ``.png``: ``auto`` keeps a JPEG a JPEG (the input's own
+    lossy format; a PNG of a 24-megapixel photo is ten times the size and takes ten times as long to write)."""
+    if is_video(src):
+        return ".mp4"
     if fmt == "auto":
         return ".jpg" if src.suffix.lower() in JPEG_EXTENSIONS else ".png"
     return f".{fmt}"
@@ -47,12 +68,12 @@ def expand_inputs(args: list[str], fmt: str = "auto") -> tuple[list[tuple[Path, 
     for arg in args:
         path = Path(arg).expanduser()
         if path.is_dir():
-            found += [(f, f.relative_to(path)) for f in find_images(path)]
+            found += [(f, f.relative_to(path)) for f in find_files(path, MEDIA_EXTENSIONS, "image or video")]
         elif path.is_file():
             found.append((path, Path(path.name)))
         else:
             matches = sorted(Path(m) for m in glob.glob(str(path), recursive=True))
-            files = [m for m in matches if m.is_file() and m.suffix.lower() in IMAGE_EXTENSIONS]
+            files = [m for m in matches if m.is_file() and m.suffix.lower() in MEDIA_EXTENSIONS]
             found += [(f, Path(f.name)) for f in files]
             if not files:
                 missing.append(arg)
@@ -76,8 +97,8 @@ def output_paths(items: list[tuple[Path, Path]], out: Path) -> list[Path]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m colorgan.colorize", description=__doc__.split("\n\n")[0])
-    parser.add_argument("inputs", nargs="+", help="image files, folders (recursive) or globs")
-    parser.add_argument("--ckpt", required=True, help="a colorgan checkpoint (any of the four models)")
+    parser.add_argument("inputs", nargs="+", help="image and video files, folders (recursive) or globs")
+    parser.add_argument("--ckpt", required=True, help="a colorgan checkpoint (any model)")
     parser.add_argument("--out", default="colorized", help="output folder (default: ./colorized)")
     parser.add_argument("--device", default="auto", help="auto (GPU when there is one), cpu, cuda, cuda:1...")
     parser.add_argument("--size", type=int, default=None, help="working size (default: the training image size)")
@@ -86,7 +107,28 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "AVX512-BF16 or AMX, and on GPUs; python -m colorgan.benchmark infer times both)")  # fmt: skip
     parser.add_argument("--format", default="auto", choices=["auto", "png", "jpg"],
                         help="output format; auto: JPEG for a JPEG (quality 95), PNG for anything else")  # fmt: skip
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--temporal", choices=TEMPORAL_MODES, default="flow",
+        help="films: flow (default) carries colour along the optical flow between frames, so it does not "
+        "flicker, and starts afresh at scene cuts; none colorizes every frame on its own",
+    )  # fmt: skip
+    parser.add_argument("--batch", type=int, default=8, help="films: frames per pass through the net (default 8)")
+    args = parser.parse_args(argv)
+    if args.batch < 1:
+        parser.error(f"--batch must be at least 1, not {args.batch}")
+    return args
+
+
+def colorize_film(model: ColorizationModule, src: Path, dst: Path, args: argparse.Namespace) -> str:
+    """Colorize one film into ``dst``; what was done, for the log."""
+    start = time.perf_counter()
+    require_video_extra(f"{src} (a video)")
+    from colorgan.video.pipeline import colorize_film as colorize_frames_of  # imports PyAV and OpenCV: films only
+
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    film = colorize_frames_of(model, src, dst, args.temporal, args.batch, args.size)
+    seconds = time.perf_counter() - start
+    return f"{src} -> {dst} ({film.frames} frames {film.size[0]}x{film.size[1]}, {seconds:.1f} s)"
 
 
 def save_image(img: Image.Image, dst: Path) -> None:
@@ -117,21 +159,24 @@ def main(argv: list[str] | None = None) -> int:
     except (CheckpointError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    failed = [f"{arg}: no such file, folder or matching image" for arg in missing]
+    failed = [f"{arg}: no such file, folder or matching image or video" for arg in missing]
     out = Path(args.out).expanduser()
     with ThreadPoolExecutor(max_workers=1) as writer:  # a photo is written while the next is colorized
         saving: tuple[Path, Path, float, Future] | None = None
         for (src, _), dst in zip(items, output_paths(items, out)):
             start = time.perf_counter()
             try:
+                if dst.suffix == ".mp4":
+                    log.info("%s", colorize_film(model, src, dst, args))
+                    continue
                 result = colorize_image(model, load_rgb(src), args.size, args.precision)
             except Exception as err:  # one bad file must not stop the others
-                failed.append(f"{src}: {type(err).__name__}: {err}")
+                failed.append(str(err) if isinstance(err, ColorganError) else f"{src}: {type(err).__name__}: {err}")
                 continue
             _saved(saving, failed)
             saving = (src, dst, start, writer.submit(save_image, result, dst))
         _saved(saving, failed)
-    print(f"colorized {len(items) - (len(failed) - len(missing))} of {len(items)} images into {out}")
+    print(f"colorized {len(items) - (len(failed) - len(missing))} of {len(items)} files into {out}")
     for line in failed:
         print(f"failed: {line}", file=sys.stderr)
     return 1 if failed else 0

@@ -33,5 +33,13 @@ class ImageRejected(ColorganError, ValueError):
         self.reason = reason
 
 
+class VideoRejected(ColorganError, ValueError):
+    """A video colorgan cannot decode or write (no video stream, no frames, a codec it lacks); names the file."""
+
+    def __init__(self, path: str | Path, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.reason = reason
+
+
 class UploadError(ColorganError, ValueError):
     """An upload that cannot be used; the message names the file and says why."""

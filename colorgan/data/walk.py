@@ -1,4 +1,4 @@
-"""Finding the image files below a folder: the one walk every data source, the index and colorize use."""
+"""Finding the image (or video) files below a folder: the one walk every data source, the index and colorize use."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ from colorgan.data.scan import PROGRESS_EVERY_S
 log = logging.getLogger(__name__)
 
 
-def list_images(root: Path) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """``(relative paths, sizes, mtimes)`` of the image files below ``root``, sorted by path.
+def list_images(
+    root: Path, extensions: frozenset[str] = IMAGE_EXTENSIONS
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """``(relative paths, sizes, mtimes)`` of the image files (``extensions``) below ``root``, sorted by path.
 
     Symlinked folders are followed, each real folder once: every folder reachable without a link is
     listed first, then the linked ones (in name order), so a folder keeps its own path when it is also
@@ -36,7 +38,7 @@ def list_images(root: Path) -> tuple[list[str], np.ndarray, np.ndarray]:
                 for entry in it:
                     if entry.is_dir():  # follows a link; a dangling one is not a folder
                         (linked if entry.is_symlink() else real).append((f"{prefix}{entry.name}/", entry.path))
-                    elif os.path.splitext(entry.name)[1].lower() in IMAGE_EXTENSIONS and entry.is_file():
+                    elif os.path.splitext(entry.name)[1].lower() in extensions and entry.is_file():
                         st = entry.stat()
                         entries.append((f"{prefix}{entry.name}", st.st_size, st.st_mtime_ns))
             linked.sort()
@@ -53,10 +55,16 @@ def list_images(root: Path) -> tuple[list[str], np.ndarray, np.ndarray]:
 def find_images(root: str | Path) -> list[Path]:
     """All image files below ``root`` (recursive through symlinked folders, by extension,
     case-insensitive), sorted; a missing folder or one without images is named."""
+    return find_files(root, IMAGE_EXTENSIONS, "image")
+
+
+def find_files(root: str | Path, extensions: frozenset[str], kind: str) -> list[Path]:
+    """All files below ``root`` whose extension (case-insensitive) is one of ``extensions``, sorted;
+    ``kind`` names them in the error for a missing folder or one without such files."""
     root = Path(root).expanduser()
     if not root.is_dir():
-        raise FileNotFoundError(f"image folder does not exist or is not a folder: {root}")
-    relpaths = list_images(root)[0]
+        raise FileNotFoundError(f"{kind} folder does not exist or is not a folder: {root}")
+    relpaths = list_images(root, extensions)[0]
     if not relpaths:
-        raise FileNotFoundError(f"no image files ({', '.join(sorted(IMAGE_EXTENSIONS))}) found below {root}")
+        raise FileNotFoundError(f"no {kind} files ({', '.join(sorted(extensions))}) found below {root}")
     return [root / rel for rel in relpaths]

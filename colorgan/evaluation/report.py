@@ -20,9 +20,10 @@ from colorgan.metrics import (
     REBALANCED_AUC,
     REBALANCED_WEIGHT,
     RGB_DATA_RANGE,
+    STABILITY_METRICS,
 )
 
-COLUMNS = (*METRIC_NAMES, REBALANCED_AUC, TOP1, TOP1_GT, "fid", "lpips")
+COLUMNS = (*STABILITY_METRICS, *METRIC_NAMES, REBALANCED_AUC, TOP1, TOP1_GT, "fid", "lpips")
 BETTER_HIGH = {**HIGHER_IS_BETTER, TOP1: True, "fid": False, "lpips": False}
 NOTES = {
     "rgb_data_range": RGB_DATA_RANGE,
@@ -81,20 +82,22 @@ def _table(
 
 def _footer(summary: Summary, evaluation: Evaluation, context: dict) -> list[str]:
     seeds = {n: r[next(iter(r))]["n_seeds"] for n, r in summary.rows.items() if r}
+    unit = context.get("unit", "images")  # films, for data=video
     where = f"protocol={context['protocol']}" if context.get("protocol") else f"split={context.get('split', 'test')}"
+    where = f"below {context['root']}" if unit == "films" else where
     shape = (context.get("geometry") or {}).get("preprocessing")
     lines = [
         "",
-        f"{evaluation.n_images} images ({where}{f'; {shape}' if shape else ''}); cells: mean [95% bootstrap "
-        f"interval, {summary.bootstrap['resamples']} resamples, over images"
-        + ("; for a row of several seeds and its differences: over its seeds, then images], mean ± std over seeds"
+        f"{evaluation.n_images} {unit} ({where}{f'; {shape}' if shape else ''}); cells: mean [95% bootstrap "
+        f"interval, {summary.bootstrap['resamples']} resamples, over {unit}"
+        + (f"; for a row of several seeds and its differences: over its seeds, then {unit}], mean ± std over seeds"
            if any(n > 1 for n in seeds.values()) else "; one seed per row]")
         + f"; colorfulness: {COLORFULNESS_VARIANT}; PSNR/SSIM on RGB in [0, 1].",
     ]  # fmt: skip
     if context.get("split_reason"):
         lines.append(f"- images: {context['split_reason']}")
     if evaluation.n_images < 2:
-        lines.append("- one image: no interval can be estimated (score more images)")
+        lines.append(f"- one {unit.removesuffix('s')}: no interval can be estimated (score more {unit})")
     lines += [f"- {name}: {n} seeds" for name, n in seeds.items() if n > 1]
     if any(REBALANCED_AUC in row for row in summary.rows.values()):
         lines.append(f"- {REBALANCED_AUC}: pooled over every scored pixel, as Zhang et al. 2016 (not a mean of images)")
@@ -112,8 +115,9 @@ def markdown_report(summary: Summary, evaluation: Evaluation, context: dict) -> 
     rows = context.get("rows") or {}
     marks = {name: row["marks"] for name, row in rows.items()}
     lines = _table(summary.rows, columns, marks=marks)
+    unit = context.get("unit", "images")  # films, for data=video
     if summary.differences:
-        lines += ["", f"Paired differences against **{summary.reference}** (row minus reference, same images):", ""]
+        lines += ["", f"Paired differences against **{summary.reference}** (row minus reference, same {unit}):", ""]
         lines += _table(
             summary.differences, [c for c in columns if any(c in r for r in summary.differences.values())], True
         )

@@ -11,6 +11,7 @@ from colorgan.metrics.per_image import (
     REBALANCED_AUC,
     REBALANCED_WEIGHT,
     RGB_DATA_RANGE,
+    STABILITY_METRICS,
     ABPrior,
     auc_ab,
     auc_rebalanced,
@@ -23,6 +24,6 @@ from colorgan.metrics.per_image import (
 
 __all__ = [
     "AUC_MAX_THRESHOLD", "CF_WEIGHT", "COLORFULNESS_VARIANT", "HIGHER_IS_BETTER", "METRIC_NAMES", "POOLED",
-    "REBALANCED_AUC", "REBALANCED_WEIGHT", "RGB_DATA_RANGE", "ABPrior", "auc_ab", "auc_rebalanced", "colorfulness",
-    "colorization_metrics", "pooled_mean", "psnr", "ssim",
+    "REBALANCED_AUC", "REBALANCED_WEIGHT", "RGB_DATA_RANGE", "STABILITY_METRICS", "ABPrior", "auc_ab",
+    "auc_rebalanced", "colorfulness", "colorization_metrics", "pooled_mean", "psnr", "ssim",
 ]  # fmt: skip

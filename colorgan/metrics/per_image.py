@@ -36,9 +36,10 @@ REBALANCED_AUC = "auc_rebalanced"  # reported only with an ab prior (see ABPrior
 # value is sum(weight * value) / sum(weight) over its images (``pooled_mean``), whatever averages the rest.
 REBALANCED_WEIGHT = "auc_rebalanced_weight"
 POOLED = {REBALANCED_AUC: REBALANCED_WEIGHT}  # metric -> the per-image series its set value is weighted by
+STABILITY_METRICS = ("warp_error", "cdc", "cdc_ab")  # films only: evaluation/video_metrics.py
 HIGHER_IS_BETTER = {
     "psnr": True, "ssim": True, "auc": True, REBALANCED_AUC: True, "l1_ab": False, "l2_ab": False,
-    "delta_e2000": False, "de00_cf": False,
+    "delta_e2000": False, "de00_cf": False, "warp_error": False, "cdc": False, "cdc_ab": False,
 }  # fmt: skip
 
 

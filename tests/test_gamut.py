@@ -12,16 +12,10 @@ import torch
 from PIL import Image
 from torch import Tensor, nn
 
-import colorgan.color
-from colorgan.color import (
-    INSIDE_LINEAR,
-    _bisect_scale,
-    _inside,
-    _lab_to_linear,
-    _linear_to_srgb,
-    lab_to_rgb,
-    rgb_to_lab,
-)
+import colorgan.color.gamut
+from colorgan.color import INSIDE_LINEAR, lab_to_rgb, rgb_to_lab
+from colorgan.color.gamut import _bisect_scale, _inside
+from colorgan.color.lab import lab_to_linear, linear_to_srgb
 from colorgan.inference import colorize_image, lightness
 from colorgan.models.regression_module import RegressionColorizer
 from tests.conftest import photo
@@ -71,9 +65,9 @@ def random_lab(n: int = 64, seed: int = 0) -> Tensor:
 @pytest.mark.parametrize("path", ["table", "bisection alone"])
 def test_out_of_gamut_colours_keep_L_and_hue_at_the_gamut_boundary(path, monkeypatch):
     if path == "bisection alone":  # the fallback for where the table overshoots, tried on every colour
-        monkeypatch.setattr(colorgan.color, "_table_scale", lambda L, ab: torch.ones_like(L))
+        monkeypatch.setattr(colorgan.color.gamut, "_table_scale", lambda L, ab: torch.ones_like(L))
     lab = random_lab()
-    outside = ~_inside(_lab_to_linear(lab[:, :1], lab[:, 1:]), dim=1)
+    outside = ~_inside(lab_to_linear(lab[:, :1], lab[:, 1:]), dim=1)
     assert outside.float().mean() > 0.5
     rgb = lab_to_rgb(lab)
     assert rgb.min() >= 0 and rgb.max() <= 1
@@ -94,7 +88,7 @@ def test_the_table_finds_the_chroma_bisection_finds():
     """The max-chroma table (bilinear between points 0.5 L* and 0.5 degrees apart) against bisecting
     every colour: equal to a small fraction of a chroma unit almost everywhere."""
     lab = random_lab(96, seed=1)
-    outside = ~_inside(_lab_to_linear(lab[:, :1], lab[:, 1:]), dim=1)[0]
+    outside = ~_inside(lab_to_linear(lab[:, :1], lab[:, 1:]), dim=1)[0]
     L, ab = lab[0, 0][outside], lab[0, 1:][:, outside]
     exact = _bisect_scale(L, ab, torch.ones_like(L), 24) * torch.hypot(ab[0], ab[1])  # to linear RGB in [0, 1]
     _, C, _ = lch(rgb_to_lab(lab_to_rgb(lab)))
@@ -111,7 +105,7 @@ def test_colours_just_inside_the_gamut_are_left_exactly_as_they_are():
     unit = torch.stack([hue.cos(), hue.sin()])
     chroma = _bisect_scale(L, unit * 200, torch.ones_like(L), 30) * 200 * (1 - 1e-4)  # just inside
     lab = torch.cat([L[None], unit * chroma]).view(1, 3, -1, 1)
-    unmapped = _linear_to_srgb(_lab_to_linear(lab[:, :1], lab[:, 1:])).clamp(0, 1)
+    unmapped = linear_to_srgb(lab_to_linear(lab[:, :1], lab[:, 1:])).clamp(0, 1)
     torch.testing.assert_close(lab_to_rgb(lab), unmapped, atol=1e-6, rtol=0)
 
 

@@ -23,7 +23,7 @@ from tests.conftest import CONF_DIR, ROOT
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 PROJECT = PYPROJECT["project"]
 # every module at the top of colorgan/ is a command (design.md), except these
-COMMANDS = sorted({p.stem for p in (ROOT / "colorgan").glob("*.py")} - {"__init__", "cli", "color", "inference"})
+COMMANDS = sorted({p.stem for p in (ROOT / "colorgan").glob("*.py")} - {"__init__", "cli", "errors", "inference"})
 HYDRA_COMMANDS = ("train", "evaluate", "compare")
 
 

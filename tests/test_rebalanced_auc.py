@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 import torch
 
+from colorgan.color import ab_bins
 from colorgan.compare import compare
 from colorgan.evaluate import evaluate
 from colorgan.evaluation import metrics
 from colorgan.evaluation.scoring import GRAY
-from colorgan.models import ab_bins
 from tests.conftest import photo
 from tests.test_evaluate import FAST_EVAL, compose_named, photo_folder  # noqa: F401 - a fixture
 

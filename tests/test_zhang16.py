@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from colorgan.models import ab_bins
+from colorgan.color import ab_bins
 from colorgan.models.ab_prior import load_prior_file
 from colorgan.models.classification_module import ClassificationColorizer
 from colorgan.models.nets import Zhang16Net

@@ -11,8 +11,9 @@ from PIL import Image
 from pytorch_lightning.strategies import SingleDeviceStrategy
 from skimage.color import rgb2lab
 
+from colorgan.color import ab_bins
 from colorgan.data.samples import sample_photos
-from colorgan.models import ab_bins, ab_prior
+from colorgan.models import ab_prior
 from colorgan.train import train
 from colorgan.training.checkpoint import load_colorizer, read_checkpoint
 from tests.conftest import FAST, FAST_MODEL, ROOT, compose_cfg

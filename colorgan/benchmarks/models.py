@@ -9,10 +9,10 @@ from hydra import compose, initialize_config_dir
 
 from colorgan.cli import config_dir
 from colorgan.color import rgb_to_L_ab
+from colorgan.color.ab_bins import bin_counts, smooth_prior
 from colorgan.data.images import load_rgb
 from colorgan.data.samples import sample_photos
 from colorgan.data.transforms import val_transform
-from colorgan.models.ab_bins import bin_counts, smooth_prior
 from colorgan.models.base import ColorizationModule
 from colorgan.models.build import build_model
 from colorgan.models.classification_module import ClassificationColorizer

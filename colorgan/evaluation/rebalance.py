@@ -10,8 +10,8 @@ import logging
 
 import torch
 
+from colorgan.color import ab_bins
 from colorgan.evaluation.metrics import REBALANCED_AUC, ABPrior
-from colorgan.models import ab_bins
 from colorgan.models.ab_prior import load_prior_file
 from colorgan.models.base import ColorizationModule
 from colorgan.models.classification_module import ClassificationColorizer

@@ -22,10 +22,10 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from colorgan.color import rgb_to_L_ab
+from colorgan.color.ab_bins import bin_counts
 from colorgan.data.cache import user_cache_dir
 from colorgan.data.datasets import ImageFileDataset
 from colorgan.data.transforms import val_transform
-from colorgan.models.ab_bins import bin_counts
 
 log = logging.getLogger(__name__)
 

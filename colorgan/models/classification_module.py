@@ -17,10 +17,9 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torchmetrics import MeanMetric
 
-from colorgan.color import AB_SCALE
+from colorgan.color import AB_SCALE, ab_bins
 from colorgan.errors import ConfigError
 from colorgan.evaluation import metrics
-from colorgan.models import ab_bins
 from colorgan.models.ab_prior import LOSS_STRIDE, load_prior_file, training_counts
 from colorgan.models.base import ColorizationModule, trainable
 from colorgan.models.divergence import DivergenceGuard

@@ -1,8 +1,8 @@
-"""Batched sRGB <-> CIE Lab (D65) in torch, and the one normalization of (L, ab) the models see.
+"""Gamut mapping at fixed L* and hue: Lab -> sRGB that keeps the requested lightness and hue.
 
-The formulas follow scikit-image's ``rgb2lab`` / ``lab2rgb`` (same matrices, white point and
-linear segments), so results agree with the classic per-image path to float32 precision. All
-functions take channel-first batches ``(B, 3, H, W)`` and run on whatever device the batch is on.
+A generator can predict any ab; per-channel clipping of an out-of-gamut colour changes its L*. Here its
+chroma is reduced (CIE LCh) to the most that fits, found in a max-chroma table and bisected where the
+table is unsure.
 """
 
 from __future__ import annotations
@@ -14,23 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-# pix2pix's constants: L in [0, 100] -> [-1, 1]; ab in about [-110, 110] -> [-1, 1].
-L_SCALE = 50.0
-AB_SCALE = 110.0
-
-# sRGB (linear) -> XYZ, D65; identical to skimage.color.colorconv.xyz_from_rgb.
-_XYZ_FROM_RGB = torch.tensor(
-    [
-        [0.412453, 0.357580, 0.180423],
-        [0.212671, 0.715160, 0.072169],
-        [0.019334, 0.119193, 0.950227],
-    ],
-    dtype=torch.float64,
-)
-_RGB_FROM_XYZ = torch.linalg.inv(_XYZ_FROM_RGB)
-_WHITE_D65 = (0.95047, 1.0, 1.08883)  # skimage's illuminant "D65", observer "2"
-_EPS = 0.008856  # (6/29)^3 as skimage rounds it
-_KAPPA = 7.787
+from colorgan.color.lab import lab_to_linear, linear_to_srgb
 
 # Gamut mapping. A colour counts as inside sRGB while clamping its linear RGB to [0, 1] moves no
 # channel by more than half a uint8 step of the output (0.5 / 255 / 12.92 at 0, 1 - linear(1 - 0.5 / 255)
@@ -43,58 +27,13 @@ _BISECTION_STEPS = 12  # the chroma scale to 1/4096: finer than 8-bit output res
 _TABLE_UNDERSHOOT = 0.02  # scales this close to 1 are checked: the colour may have been inside all along
 
 
-def _mix(x: Tensor, matrix: Tensor) -> Tensor:
-    """Apply a 3x3 colour matrix over the channel axis of ``(B, 3, H, W)`` (a batched matmul)."""
-    return (matrix.to(x) @ x.reshape(x.shape[0], 3, -1)).view(x.shape)
-
-
-def _srgb_to_linear(rgb: Tensor) -> Tensor:
-    return torch.where(rgb > 0.04045, ((rgb + 0.055) / 1.055).pow(2.4), rgb / 12.92)
-
-
-def _linear_from_uint8(rgb: Tensor) -> Tensor:
-    """sRGB uint8 -> linear float32 through a 256-entry table (3x cheaper than the power law)."""
-    table = _srgb_to_linear(torch.arange(256, dtype=torch.float64, device=rgb.device) / 255.0).float()
-    return table[rgb.long()]
-
-
-def _white(x: Tensor) -> Tensor:
-    return torch.tensor(_WHITE_D65, dtype=x.dtype, device=x.device).view(1, 3, 1, 1)
-
-
-@torch.autocast("cuda", enabled=False)
-@torch.autocast("cpu", enabled=False)
-def rgb_to_lab(rgb: Tensor) -> Tensor:
-    """sRGB ``(B, 3, H, W)``, uint8 or float in [0, 1] -> Lab: L in [0, 100], a and b in about [-128, 127]."""
-    if rgb.dtype == torch.uint8:
-        linear = _linear_from_uint8(rgb)
-    else:
-        linear = _srgb_to_linear(rgb.float().clamp(0.0, 1.0))
-    xyz = _mix(linear, _XYZ_FROM_RGB) / _white(linear)
-    f = torch.where(xyz > _EPS, xyz.clamp_min(_EPS).pow(1.0 / 3.0), _KAPPA * xyz + 16.0 / 116.0)
-    fx, fy, fz = f.unbind(dim=1)
-    L = 116.0 * fy - 16.0
-    a = 500.0 * (fx - fy)
-    b = 200.0 * (fy - fz)
-    return torch.stack([L, a, b], dim=1)
-
-
-def _lab_to_linear(L: Tensor, ab: Tensor) -> Tensor:
-    """``L (B, 1, H, W)`` and ``ab (B, 2, H, W)`` -> linear sRGB ``(B, 3, H, W)``, unclipped (skimage's
-    formulas: out-of-gamut colours come out below 0 or above 1)."""
-    fy = (L[:, 0] + 16.0) / 116.0
-    f = torch.stack([fy + ab[:, 0] / 500.0, fy, (fy - ab[:, 1] / 200.0).clamp_min(0.0)], dim=1)
-    xyz = torch.where(f > 0.2068966, f * f * f, (f - 16.0 / 116.0) / _KAPPA) * _white(L)
-    return _mix(xyz, _RGB_FROM_XYZ)
-
-
 def _inside(linear: Tensor, dim: int, bounds: tuple[float, float] = INSIDE_LINEAR) -> Tensor:
     return ((linear >= bounds[0]) & (linear <= bounds[1])).all(dim=dim)
 
 
 def _linear_of(L: Tensor, ab: Tensor) -> Tensor:
     """Pixels as columns: ``L (N,)``, ``ab (2, N)`` -> linear sRGB ``(3, N)``."""
-    return _lab_to_linear(L.view(1, 1, -1, 1), ab.reshape(1, 2, -1, 1)).view(3, -1)
+    return lab_to_linear(L.view(1, 1, -1, 1), ab.reshape(1, 2, -1, 1)).view(3, -1)
 
 
 def _bisect_scale(L: Tensor, ab: Tensor, high: Tensor, steps: int) -> Tensor:
@@ -156,10 +95,6 @@ def _table_errors(L: Tensor, ab: Tensor, scale: Tensor, linear: Tensor) -> tuple
     return fix, s_f
 
 
-def _linear_to_srgb(linear: Tensor) -> Tensor:
-    return torch.where(linear > 0.0031308, 1.055 * linear.clamp_min(0.0031308).pow(1.0 / 2.4) - 0.055, 12.92 * linear)
-
-
 @torch.autocast("cuda", enabled=False)
 @torch.autocast("cpu", enabled=False)
 def lab_to_rgb(lab: Tensor) -> Tensor:
@@ -174,36 +109,10 @@ def lab_to_rgb(lab: Tensor) -> Tensor:
     lab = lab.float()
     L, ab = lab[:, :1].clamp(0.0, 100.0), lab[:, 1:]
     scale = _table_scale(L, ab)  # (B, 1, H, W), a constant for autograd
-    linear = _lab_to_linear(L, ab * scale)  # (B, 3, H, W)
+    linear = lab_to_linear(L, ab * scale)  # (B, 3, H, W)
     errors = _table_errors(L, ab, scale, linear)
     if errors is not None:  # recomputed where the table was wrong or unsure (0.4-0.7% of random Lab)
         fix, s = errors
         patch = _linear_of(L[:, 0][fix], ab.transpose(0, 1)[:, fix] * s).T  # (N, 3)
         linear = linear.permute(0, 2, 3, 1).index_put((fix,), patch).permute(0, 3, 1, 2)
-    return _linear_to_srgb(linear).clamp(0.0, 1.0)  # the clamp removes less than 8-bit rounding
-
-
-def rgb_to_L_ab(rgb: Tensor, ab_scale: float = AB_SCALE) -> tuple[Tensor, Tensor]:
-    """RGB batch (uint8 in [0, 255] or float in [0, 1]) -> normalized ``L (B,1,H,W)``, ``ab (B,2,H,W)``.
-
-    ``L / 50 - 1`` and ``ab / ab_scale`` (110 by default; some baselines trained with 128 or 127).
-    """
-    lab = rgb_to_lab(rgb)
-    return lab[:, :1] / L_SCALE - 1.0, lab[:, 1:] / ab_scale
-
-
-def L_ab_to_rgb(L: Tensor, ab: Tensor, ab_scale: float = AB_SCALE) -> Tensor:
-    """Normalized ``L (B,1,H,W)`` and ``ab (B,2,H,W)`` -> sRGB in [0, 1] ``(B, 3, H, W)``."""
-    lab = torch.cat([(L.float() + 1.0) * L_SCALE, ab.float() * ab_scale], dim=1)
-    return lab_to_rgb(lab)
-
-
-@torch.autocast("cuda", enabled=False)
-@torch.autocast("cpu", enabled=False)
-def gray_rgb(L: Tensor) -> Tensor:
-    """The gray image of a normalized L (ab = 0), as sRGB in [0, 1]: the trivial baseline. Gray is
-    always inside the gamut, so no gamut mapping: pure tensor ops, which also run on meta tensors
-    (the precision probe counts FusionNet's FLOPs, whose classifier sees this image, that way)."""
-    Lstar = ((L.float() + 1.0) * L_SCALE).clamp(0.0, 100.0)
-    linear = _lab_to_linear(Lstar, torch.zeros_like(Lstar).expand(-1, 2, -1, -1))
-    return _linear_to_srgb(linear).clamp(0.0, 1.0)
+    return linear_to_srgb(linear).clamp(0.0, 1.0)  # the clamp removes less than 8-bit rounding

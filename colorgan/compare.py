@@ -3,6 +3,7 @@ paired differences against a reference row, per-image values and one grid.
 
 python -m colorgan.compare ckpts=[A.ckpt,B.ckpt,C.ckpt] data=folder data.root=/photos [logger=wandb]
 python -m colorgan.compare ckpts=[a0.ckpt,a1.ckpt,b0.ckpt,b1.ckpt] names=[a,a,b,b] reference=a   # 2 seeds each
+python -m colorgan.compare ckpts=[A.ckpt,B.ckpt] curves=true    # + curves.png: the runs' learning curves overlaid
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from pytorch_lightning.loggers import WandbLogger
 
 from colorgan.cli import config_dir, run_task
 from colorgan.errors import ConfigError
-from colorgan.evaluation.protocols import images_to_score
+from colorgan.evaluation.protocols import scoring_loader
 from colorgan.evaluation.report import markdown_report, wandb_table, write_report
-from colorgan.evaluation.scoring import Evaluation, eval_loader, evaluate_colorizers
+from colorgan.evaluation.scoring import Evaluation, evaluate_colorizers
 from colorgan.evaluation.summary import Summary, summarize
 from colorgan.inference import resolve_device
 from colorgan.models.base import ColorizationModule
 from colorgan.training.checkpoint import load_colorizer
+from colorgan.training.curves import compare_curves
 from colorgan.training.loggers import build_loggers
 
 
@@ -66,9 +68,9 @@ def compare(cfg: DictConfig) -> Summary:
     device = resolve_device(cfg.device)
     models, groups = load_models(cfg, device)
     metas = {k: m.meta for k, m in models.items()}
-    files, transform, provenance = images_to_score(cfg, metas)  # a protocol's, or the first checkpoint's test split
+    loader, provenance = scoring_loader(cfg, metas)  # a protocol's, or the first checkpoint's test split
     first_seeds = [members[0] for members in groups.values()]
-    evaluation = evaluate_colorizers(models, eval_loader(cfg, files, transform), device, cfg, grid_models=first_seeds)
+    evaluation = evaluate_colorizers(models, loader, device, cfg, grid_models=first_seeds)
     summary = summarize(evaluation, groups, cfg.get("reference"), cfg.bootstrap_resamples, cfg.seed)
     ckpt_of = dict(zip(models, map(str, cfg.ckpts)))
     record = {
@@ -76,9 +78,15 @@ def compare(cfg: DictConfig) -> Summary:
         "image_size": cfg.data.image_size,
         **provenance,
     }
+    if cfg.get("curves"):  # the runs' own learning curves, overlaid (each from RUN/metrics.csv)
+        out = Path(cfg.paths.output_dir) / "curves.png"
+        curves, left_out = compare_curves(dict(zip(models, map(Path, cfg.ckpts))), out)
+        record["curves"] = str(curves) if curves else None
+        record["warnings"] = [*record.get("warnings", []), *(f"curves: {why}" for why in left_out)]
     record, written = write_report(Path(cfg.paths.output_dir), "comparison", evaluation, summary, record)
     log_to_trackers(cfg, evaluation, summary)
-    print(markdown_report(summary, evaluation, record) + f"\nwrote {', '.join(map(str, written.values()))}")
+    wrote = [*map(str, written.values()), *([record["curves"]] if record.get("curves") else [])]
+    print(markdown_report(summary, evaluation, record) + f"\nwrote {', '.join(wrote)}")
     return summary
 
 

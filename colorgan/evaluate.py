@@ -12,9 +12,9 @@ import torch
 from omegaconf import DictConfig
 
 from colorgan.cli import config_dir, run_task
-from colorgan.evaluation.protocols import images_to_score
+from colorgan.evaluation.protocols import scoring_loader
 from colorgan.evaluation.report import markdown_report, write_report
-from colorgan.evaluation.scoring import eval_loader, evaluate_colorizers
+from colorgan.evaluation.scoring import evaluate_colorizers
 from colorgan.evaluation.summary import summarize
 from colorgan.inference import resolve_device
 from colorgan.training.checkpoint import load_colorizer
@@ -26,8 +26,8 @@ def evaluate(cfg: DictConfig) -> dict:
     device = resolve_device(cfg.device)
     model = load_colorizer(cfg.ckpt_path, device)
     name = model.meta["name"]
-    files, transform, provenance = images_to_score(cfg, {name: model.meta})  # a protocol's, or its own test split
-    evaluation = evaluate_colorizers({name: model}, eval_loader(cfg, files, transform), device, cfg)
+    loader, provenance = scoring_loader(cfg, {name: model.meta})  # a protocol's, or its own test split
+    evaluation = evaluate_colorizers({name: model}, loader, device, cfg)
     summary = summarize(evaluation, resamples=cfg.bootstrap_resamples, seed=cfg.seed)
     record = {
         "checkpoint": str(cfg.ckpt_path),

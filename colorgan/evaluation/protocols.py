@@ -16,12 +16,14 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig
 from PIL import Image
+from torch.utils.data import DataLoader
 from torchvision.transforms import v2
 
+from colorgan.data.ambiguous import SPLIT_STREAMS, AmbiguousDataModule
 from colorgan.data.imagenet import val_files, val_folder
 from colorgan.errors import ConfigError
 from colorgan.evaluation.heldout import align_split, check_heldout
-from colorgan.evaluation.scoring import eval_files
+from colorgan.evaluation.scoring import eval_files, eval_loader
 
 log = logging.getLogger(__name__)
 LISTS = Path(__file__).parent / "protocol_lists"  # the image lists, with their source and licence
@@ -107,3 +109,17 @@ def images_to_score(cfg: DictConfig, metas: dict[str, dict]) -> tuple[list[Path]
         image_size=protocol.size,
     )
     return files, protocol.transform(), record
+
+
+def scoring_loader(cfg: DictConfig, metas: dict[str, dict]) -> tuple[DataLoader, dict]:
+    """The batches evaluate/compare score and what metrics.json records about them: generated scenes
+    (data=ambiguous: made from the data seed, never a trained-on item), or the files ``images_to_score`` picks."""
+    if cfg.get("protocol") is None and issubclass(hydra.utils.get_class(cfg.data._target_), AmbiguousDataModule):
+        split = cfg.get("split") or "test"
+        if split not in SPLIT_STREAMS:
+            raise ConfigError(f"data=ambiguous scores one of {', '.join(SPLIT_STREAMS)}; got split={split}")
+        data: AmbiguousDataModule = hydra.utils.instantiate(cfg.data)
+        warnings = [] if split == "test" else [f"split={split}: not the held-out test split"]
+        return data.loader(split), {"split": split, "data_rule": data.rule, "warnings": warnings}
+    files, transform, provenance = images_to_score(cfg, metas)
+    return eval_loader(cfg, files, transform), provenance

@@ -23,6 +23,7 @@ from tqdm import tqdm
 from colorgan.color import gray_rgb, rgb_to_L_ab
 from colorgan.data.datasets import ImageFileDataset, collate_readable
 from colorgan.data.transforms import val_transform
+from colorgan.evaluation.ambiguous import region_metrics
 from colorgan.evaluation.grids import image_grid
 from colorgan.evaluation.metrics import colorization_metrics
 from colorgan.evaluation.perceptual import compute_or_reason, fid_sample_warning, perceptual_metrics
@@ -102,7 +103,8 @@ def evaluate_colorizers(
         L, _ = rgb_to_L_ab(rgb_u8)
         predictions = {GRAY: gray_rgb(L)} | {n: m.to_rgb(L, predict_ab(m, L)) for n, m in models.items()}
         for name, rgb_hat in predictions.items():
-            for key, per_image in colorization_metrics(rgb_hat, truth, prior).items():
+            scores = colorization_metrics(rgb_hat, truth, prior) | region_metrics(batch, rgb_hat, truth)
+            for key, per_image in scores.items():
                 values[name][key].append(per_image.double().cpu())
             for metric, update in extra[name].values():
                 update(metric, rgb_hat, truth)

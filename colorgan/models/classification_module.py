@@ -20,7 +20,7 @@ from torchmetrics import MeanMetric
 from colorgan.color import AB_SCALE, ab_bins
 from colorgan.errors import ConfigError
 from colorgan.evaluation import metrics
-from colorgan.models.ab_prior import LOSS_STRIDE, load_prior_file, training_counts
+from colorgan.models.ab_prior import LOSS_STRIDE, count_batches, load_prior_file, training_counts
 from colorgan.models.base import ColorizationModule, trainable
 from colorgan.models.divergence import DivergenceGuard
 from colorgan.models.gan_module import OptimizerFactory, SchedulerFactory
@@ -133,6 +133,10 @@ class ClassificationColorizer(ColorizationModule):
             self.prior.copy_(load_prior_file(self.prior_file, self.bins.shape[0]).float())
             return
         data = self.trainer.datamodule
+        if hasattr(data, "prior_batches"):  # generated data (data=ambiguous): counted from its own scenes
+            counts = count_batches(data.prior_batches(), self.bins)
+            self.prior.copy_(ab_bins.smooth_prior(counts, self.bins, self.prior_sigma).float())
+            return
         files = getattr(data, "train_files", None)
         if not files:
             raise ConfigError(

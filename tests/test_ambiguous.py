@@ -32,7 +32,8 @@ def test_every_colour_is_inside_srgb_where_it_is_drawn():
     """The truth is exactly the colour named: a clipped one would no longer share L* and chroma with its twin."""
     for cls in OBJECT_CLASSES:
         for hue in cls.hues:
-            linear = lab_to_linear(torch.full((1, 1, 1, 1), cls.L), torch.tensor(ab_of(cls.chroma, hue)).view(1, 2, 1, 1))
+            ab = torch.tensor(ab_of(cls.chroma, hue)).view(1, 2, 1, 1)
+            linear = lab_to_linear(torch.full((1, 1, 1, 1), cls.L), ab)
             assert 0 <= linear.min() and linear.max() <= 1, (cls, hue)
     for bg in BACKGROUNDS:
         L = torch.linspace(*bg.L, 33).view(-1, 1, 1, 1)
@@ -50,7 +51,7 @@ def test_scenes_are_made_from_the_seed_and_the_splits_never_share_one():
     a, b = AmbiguousDataset("test", 4, 32, seed=0), AmbiguousDataset("test", 4, 32, seed=0)
     assert torch.equal(a[3]["rgb"], b[3]["rgb"]) and torch.equal(a[3]["regions"], b[3]["regions"])
     assert not torch.equal(a[3]["rgb"], AmbiguousDataset("test", 4, 32, seed=1)[3]["rgb"])
-    images = {s: {AmbiguousDataset(s, 16, 32)[i]["rgb"].numpy().tobytes() for i in range(16)} for s in ("train", "test")}
+    images = {s: {item["rgb"].numpy().tobytes() for item in AmbiguousDataset(s, 16, 32)} for s in ("train", "test")}
     assert not images["train"] & images["test"] and len(images["test"]) == 16
     record = AmbiguousDataModule(train_size=5, val_size=2, test_size=3).split_record()
     assert [len(record[s]) for s in ("train", "val", "test")] == [5, 2, 3] and record["rule"]["kind"] == "generated"

@@ -136,6 +136,8 @@ class AmbiguousDataset(Dataset):
     def __getitem__(self, index: int) -> dict:
         if index == PADDING:  # an evaluation sampler evening out the DDP ranks' shares: no item
             return {}
+        if not 0 <= index < self.size:
+            raise IndexError(f"scene {index} of a {self.split} split of {self.size}")
         rng = np.random.default_rng([self.seed, SPLIT_STREAMS[self.split], index])
         lab, regions = render(rng, self.image_size)
         # in gamut by construction: the plain formulas are exact (lab_to_rgb's gamut mapping would change nothing)

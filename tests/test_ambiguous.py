@@ -15,6 +15,7 @@ from colorgan.evaluate import evaluate
 from colorgan.evaluation.ambiguous import MODE_HIT_RADIUS, ambiguous_metrics
 from colorgan.evaluation.ciede2000 import delta_e_ciede2000
 from colorgan.models.build import build_model
+from colorgan.train import train
 from tests.conftest import compose_cfg
 from tests.test_evaluate import compose_named
 
@@ -144,3 +145,20 @@ def test_evaluate_reports_the_ambiguity_metrics_with_intervals_and_gray_scores_z
     assert f"CIEDE2000 {MODE_HIT_RADIUS:g}" in saved["notes"]["mode_hit"]
     table = (tmp_path / "metrics.md").read_text()
     assert "mode_hit ↑" in table and f"- mode_hit: {saved['notes']['mode_hit']}" in table
+
+
+@pytest.mark.slow
+def test_mse_regression_averages_the_ambiguous_hues_while_it_learns_the_background(tmp_path):
+    """The central claim where it is decidable: trained briefly with MSE, the CNN paints the objects near the gray
+    mean of their two hues (chroma_ratio well below 1, no committed colour) while the background, whose colour
+    its texture fixes, is learned (CIEDE2000 far below gray's)."""
+    overrides = ["model=mse_cnn", "data=ambiguous", "data.image_size=32", "data.batch_size=16", "data.num_workers=0"]
+    overrides += ["data.train_size=512", "data.val_size=16", "trainer.max_steps=400", "trainer.accelerator=cpu"]
+    overrides += ["trainer.precision=32-true", "logger=none", "trainer.check_val_every_n_epoch=100"]
+    train(compose_cfg(tmp_path / "run", overrides))
+    ckpt = tmp_path / "run" / "checkpoints" / "last.ckpt"
+    scoring = [f"ckpt_path={ckpt}", "data=ambiguous", "data.image_size=32", "data.test_size=64", "data.num_workers=0"]
+    saved = evaluate(compose_named("evaluate", tmp_path / "eval", [*scoring, "lpips=false", "fid=false"]))
+    model, gray = saved["results"][saved["model"]], saved["results"]["gray (ab=0)"]
+    assert model["chroma_ratio"]["ci95"][1] < 0.4 and model["mode_hit"]["mean"] < 0.2
+    assert model["background_delta_e2000"]["ci95"][1] < 0.5 * gray["background_delta_e2000"]["mean"]

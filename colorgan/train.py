@@ -25,6 +25,7 @@ from pytorch_lightning.utilities.exceptions import SIGTERMException
 from colorgan.cli import config_dir, run_task
 from colorgan.errors import ConfigError, DivergenceError
 from colorgan.models.build import build_model
+from colorgan.training.ab_prior import ABPriorPass
 from colorgan.training.auto_precision import AUTO, PLACEHOLDER, precision_callbacks
 from colorgan.training.loggers import ResilientWandbLogger, build_loggers
 from colorgan.training.precision import check_precision
@@ -120,7 +121,7 @@ def train(cfg: DictConfig) -> float | None:
     ckpt_path = find_resume_checkpoint(cfg.get("ckpt_path"), cfg.paths.output_dir)
     if ckpt_path is not None:  # a wrong checkpoint is refused before any other work
         check_resumable(ckpt_path, model, model.model_config)
-    callbacks = build_callbacks(cfg.get("callbacks"))
+    callbacks = [*build_callbacks(cfg.get("callbacks")), ABPriorPass()]  # zhang16's prior; other models: nothing
     precision = str(cfg.trainer.get("precision", AUTO))
     callbacks += precision_callbacks(precision, model, _uses_gpu(cfg.trainer), cfg.data.image_size, cfg.data.batch_size)
     if cfg.selection_metric == FID_KEY:

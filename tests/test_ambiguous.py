@@ -13,9 +13,10 @@ from colorgan.color.lab import lab_to_linear, linear_to_srgb
 from colorgan.data.ambiguous import BACKGROUNDS, OBJECT_CLASSES, AmbiguousDataModule, AmbiguousDataset, ab_of
 from colorgan.evaluate import evaluate
 from colorgan.evaluation.ambiguous import MODE_HIT_RADIUS, ambiguous_metrics
-from colorgan.evaluation.ciede2000 import delta_e_ciede2000
+from colorgan.metrics.ciede2000 import delta_e_ciede2000
 from colorgan.models.build import build_model
 from colorgan.train import train
+from colorgan.training.ab_prior import ABPriorPass
 from tests.conftest import compose_cfg
 from tests.test_evaluate import compose_named
 
@@ -122,13 +123,10 @@ def test_zhang16_counts_its_ab_prior_from_the_generated_scenes(tmp_path):
     cfg = compose_cfg(tmp_path, ["model=zhang16", "model.generator.base_channels=8", "data=ambiguous"])
     model = build_model(cfg.model)
     data = AmbiguousDataModule(image_size=32, train_size=64, num_workers=0)
-    model.trainer = SimpleNamespace(datamodule=data)  # all that setup() reads before a fit
-    model.setup("fit")
+    ABPriorPass().setup(SimpleNamespace(datamodule=data), model, "fit")  # all that setup() reads of a trainer
     assert model.prior.sum() == pytest.approx(1.0, abs=1e-4)
-    _, ab = rgb_to_L_ab(torch.cat(list(data.prior_batches())), ab_scale=1.0)
-    blue = ab_of(BACKGROUNDS[2].chroma, BACKGROUNDS[2].hue)
-    bins = model.bins
-    assert model.prior[torch.cdist(torch.tensor([blue], dtype=bins.dtype), bins).argmin()] > 1 / len(bins)
+    blue = torch.tensor([ab_of(BACKGROUNDS[2].chroma, BACKGROUNDS[2].hue)], dtype=model.bins.dtype)
+    assert model.prior[torch.cdist(blue, model.bins).argmin()] > 1 / len(model.bins)  # a common colour
 
 
 def test_evaluate_reports_the_ambiguity_metrics_with_intervals_and_gray_scores_zero(ambiguous_runs, tmp_path):

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from colorgan.errors import CheckpointError
+from colorgan.models.base import MODEL_CONFIG_KEY
 from colorgan.training.checkpoint import load_colorizer, read_checkpoint
 from tests.conftest import MODELS
 
@@ -55,7 +56,7 @@ def test_a_pickle_payload_is_refused_and_never_runs(tmp_path, checkpoints):
 def test_a_config_naming_foreign_code_is_refused(tmp_path, checkpoints):
     ckpt = read_checkpoint(checkpoints["mse_cnn"])
     marker = tmp_path / "pwned"
-    ckpt["colorgan_model_config"]["generator"] = {"_target_": "os.system", "command": f"touch {marker}"}
+    ckpt[MODEL_CONFIG_KEY]["generator"] = {"_target_": "os.system", "command": f"touch {marker}"}
     torch.save(ckpt, tmp_path / "evil.ckpt")
     with pytest.raises(CheckpointError, match="os.system"):
         load_colorizer(tmp_path / "evil.ckpt")
@@ -64,7 +65,7 @@ def test_a_config_naming_foreign_code_is_refused(tmp_path, checkpoints):
 
 def test_rebuilding_never_downloads_pretrained_weights(tmp_path, checkpoints):
     ckpt = read_checkpoint(checkpoints["gan"])
-    ckpt["colorgan_model_config"]["generator"]["pretrained"] = True  # would fail offline
+    ckpt[MODEL_CONFIG_KEY]["generator"]["pretrained"] = True  # would fail offline
     torch.save(ckpt, tmp_path / "pretrained.ckpt")
     assert load_colorizer(tmp_path / "pretrained.ckpt") is not None
 

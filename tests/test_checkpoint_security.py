@@ -13,6 +13,7 @@ from torch.optim.lr_scheduler import LambdaLR
 
 from colorgan.colorize import main as colorize_main
 from colorgan.errors import CheckpointError
+from colorgan.models.base import MODEL_CONFIG_KEY
 from colorgan.training.allowlist import TARGETS
 from colorgan.training.checkpoint import load_colorizer, read_checkpoint
 from tests.conftest import CONF_DIR, compose_cfg
@@ -47,9 +48,9 @@ def hostile(checkpoint: Path, tmp_path: Path, edit, weights: bool = False) -> Pa
     without ``weights`` (enough for a refusal, which comes before any weight is read) it is tiny."""
     ckpt = read_checkpoint(checkpoint)
     if not weights:
-        ckpt = {"state_dict": {}, "colorgan_model_config": ckpt["colorgan_model_config"]}
-    ckpt["colorgan_model_config"] = copy.deepcopy(ckpt["colorgan_model_config"])
-    edit(ckpt["colorgan_model_config"])
+        ckpt = {"state_dict": {}, MODEL_CONFIG_KEY: ckpt[MODEL_CONFIG_KEY]}
+    ckpt[MODEL_CONFIG_KEY] = copy.deepcopy(ckpt[MODEL_CONFIG_KEY])
+    edit(ckpt[MODEL_CONFIG_KEY])
     torch.save(ckpt, tmp_path / "evil.ckpt")
     return tmp_path / "evil.ckpt"
 

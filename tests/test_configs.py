@@ -8,6 +8,7 @@ import torch
 from omegaconf.errors import MissingMandatoryValue
 
 from colorgan.data import FolderDataModule, SampleDataModule
+from colorgan.models.base import MODEL_CONFIG_KEY
 from colorgan.models.build import build_model
 from colorgan.models.classification_module import ClassificationColorizer
 from colorgan.models.gan_module import GANColorizer
@@ -107,7 +108,7 @@ def test_a_short_gan_run_leaves_checkpoints_metrics_and_samples_and_resumes(tmp_
     assert any(r.get("train/d_loss") for r in rows)  # epoch 1 was adversarial
 
     ckpt = torch.load(last, map_location="cpu", weights_only=False)
-    assert ckpt["global_step"] == 4 and ckpt["colorgan_model_config"]["_target_"].endswith("GANColorizer")
+    assert ckpt["global_step"] == 4 and ckpt[MODEL_CONFIG_KEY]["_target_"].endswith("GANColorizer")
 
     resumed = tmp_path / "resumed"
     train(compose_cfg(resumed, [*overrides, "trainer.max_epochs=3", f"ckpt_path={last}"]))

@@ -12,9 +12,9 @@ import torch
 
 from colorgan.cli import run_task
 from colorgan.errors import DivergenceError
-from colorgan.models.divergence import DivergenceGuard
 from colorgan.models.gan_module import GANColorizer
 from colorgan.train import train
+from colorgan.training.divergence import DivergenceGuard
 from tests.conftest import FAST, compose_cfg
 
 
@@ -153,6 +153,7 @@ def test_the_gan_step_syncs_with_the_host_once(photo_batch, monkeypatch):
     from tests.test_gan_module import fit, make_gan
 
     model, reads, counting = make_gan(), [], [False]
+    model.divergence = DivergenceGuard()  # the policy a run gets from conf/train.yaml (on_nonfinite=stop)
 
     def adam_counter(t: torch.Tensor) -> bool:
         return any(t is s.get("step") for opt in model.trainer.optimizers for s in opt.state.values())

@@ -15,8 +15,8 @@ from colorgan.compare import compare
 from colorgan.data.images import find_images
 from colorgan.errors import ConfigError
 from colorgan.evaluate import evaluate
-from colorgan.evaluation.metrics import METRIC_NAMES
 from colorgan.inference import predict_ab
+from colorgan.metrics import METRIC_NAMES
 from colorgan.training.checkpoint import load_colorizer
 from tests.conftest import CONF_DIR, FAST, compose_cfg, photo
 

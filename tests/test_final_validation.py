@@ -8,7 +8,7 @@ import torch
 from PIL import Image
 
 from colorgan.color import L_ab_to_rgb, gray_rgb, rgb_to_L_ab
-from colorgan.evaluation.metrics import colorization_metrics
+from colorgan.metrics import colorization_metrics
 from colorgan.train import train
 from tests.conftest import FAST, compose_cfg, photo
 

@@ -7,9 +7,9 @@ import pytest
 import skimage.color
 import torch
 
+from colorgan import metrics
 from colorgan.color import gray_rgb, rgb_to_L_ab
-from colorgan.evaluation import metrics
-from colorgan.evaluation.ciede2000 import delta_e_ciede2000
+from colorgan.metrics.ciede2000 import delta_e_ciede2000
 from tests.conftest import photo
 
 

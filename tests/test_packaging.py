@@ -22,8 +22,12 @@ from tests.conftest import CONF_DIR, ROOT
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 PROJECT = PYPROJECT["project"]
-# every module at the top of colorgan/ is a command (design.md), except these
-COMMANDS = sorted({p.stem for p in (ROOT / "colorgan").glob("*.py")} - {"__init__", "cli", "errors", "inference"})
+# every module at the top of colorgan/ is a command (design.md), except these; a command may be a package
+# with a __main__.py (the demo)
+COMMANDS = sorted(
+    {p.stem for p in (ROOT / "colorgan").glob("*.py")} - {"__init__", "cli", "errors", "inference"}
+    | {p.parent.name for p in (ROOT / "colorgan").glob("*/__main__.py")}
+)
 HYDRA_COMMANDS = ("train", "evaluate", "compare")
 
 

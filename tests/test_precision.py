@@ -13,6 +13,7 @@ from pytorch_lightning.accelerators import CPUAccelerator
 from pytorch_lightning.plugins.precision import MixedPrecision
 
 from colorgan.benchmarks.models import benchmark_model
+from colorgan.models.base import META_KEY
 from colorgan.train import train
 from colorgan.training import auto_precision, precision_probe
 from colorgan.training.auto_precision import AutoPrecision, gpu_precision
@@ -111,7 +112,7 @@ def test_a_run_trains_in_the_chosen_precision_and_records_it(tmp_path, monkeypat
                  "trainer.limit_val_batches=1", f"+callbacks.seen={{_target_:{__name__}.SeenPrecision}}"]  # fmt: skip
     for run in ("first", "second"):
         train(compose_cfg(tmp_path / run, overrides))
-        meta = torch.load(tmp_path / run / "checkpoints" / "last.ckpt", weights_only=True)["colorgan_meta"]
+        meta = torch.load(tmp_path / run / "checkpoints" / "last.ckpt", weights_only=True)[META_KEY]
         assert (meta["precision"], meta["channels_last"]) == ("bf16-mixed", True)
         assert meta["precision_choice"]["source"] == ("probe" if run == "first" else "cache")
         assert meta["precision_choice"]["timings"]["bf16-mixed + channels_last"] == 0.5
@@ -120,7 +121,7 @@ def test_a_run_trains_in_the_chosen_precision_and_records_it(tmp_path, monkeypat
 
     monkeypatch.setattr(precision_probe, "time_candidates", None)  # an explicit precision never probes
     train(compose_cfg(tmp_path / "explicit", [*overrides, "trainer.precision=32-true"]))
-    meta = torch.load(tmp_path / "explicit" / "checkpoints" / "last.ckpt", weights_only=True)["colorgan_meta"]
+    meta = torch.load(tmp_path / "explicit" / "checkpoints" / "last.ckpt", weights_only=True)[META_KEY]
     assert (meta["precision"], meta["channels_last"]) == ("32-true", False)
     assert meta["precision_choice"]["source"] == "explicit"
     assert SeenPrecision.seen == ("32-true", False)

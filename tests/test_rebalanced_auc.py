@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
+from colorgan import metrics
 from colorgan.color import ab_bins
 from colorgan.compare import compare
 from colorgan.evaluate import evaluate
-from colorgan.evaluation import metrics
 from colorgan.evaluation.scoring import GRAY
 from tests.conftest import photo
 from tests.test_evaluate import FAST_EVAL, compose_named, photo_folder  # noqa: F401 - a fixture

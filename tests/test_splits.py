@@ -11,6 +11,7 @@ from colorgan.data import FolderDataModule
 from colorgan.data.fingerprints import file_keys, found_in
 from colorgan.data.images import find_images
 from colorgan.data.split import SPLITS, file_split, hash_split, layout_split
+from colorgan.models.base import META_KEY
 from colorgan.training.checkpoint import read_checkpoint
 from tests.conftest import FAST, compose_cfg, photo
 
@@ -91,6 +92,6 @@ def test_training_records_its_split_and_never_trains_on_test(tmp_path):
     record = json.loads((run / "split.json").read_text())
     assert record["rule"]["kind"] == "hash" and sum(len(record[s]) for s in SPLITS) == 16
     assert record["test"] and not set(record["test"]) & set(record["train"] + record["val"])
-    meta = read_checkpoint(run / "checkpoints" / "last.ckpt")["colorgan_meta"]["split"]
+    meta = read_checkpoint(run / "checkpoints" / "last.ckpt")[META_KEY]["split"]
     assert meta["counts"] == {s: len(record[s]) for s in SPLITS}
     assert torch.equal(meta["train_keys"], file_keys([root / p for p in record["train"]]))

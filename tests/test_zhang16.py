@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from colorgan.color import ab_bins
-from colorgan.models.ab_prior import load_prior_file
+from colorgan.color.ab_bins import load_prior_file
 from colorgan.models.classification_module import ClassificationColorizer
 from colorgan.models.nets import Zhang16Net
 from colorgan.models.schedules import rate_drops

@@ -13,8 +13,9 @@ from skimage.color import rgb2lab
 
 from colorgan.color import ab_bins
 from colorgan.data.samples import sample_photos
-from colorgan.models import ab_prior
+from colorgan.models.base import MODEL_CONFIG_KEY
 from colorgan.train import train
+from colorgan.training import ab_prior
 from colorgan.training.checkpoint import load_colorizer, read_checkpoint
 from tests.conftest import FAST, FAST_MODEL, ROOT, compose_cfg
 
@@ -61,7 +62,7 @@ def test_the_checkpoint_carries_bins_and_prior_and_needs_no_file(tmp_path):
     bins_file.unlink()
     prior_file.unlink()
     ckpt = run / "checkpoints" / "last.ckpt"
-    config = read_checkpoint(ckpt)["colorgan_model_config"]
+    config = read_checkpoint(ckpt)[MODEL_CONFIG_KEY]
     assert config["bins_file"] is None and len(config["bins"]) == 313
     colorizer = load_colorizer(ckpt)
     torch.testing.assert_close(colorizer.prior.double(), torch.from_numpy(prior / prior.sum()), rtol=1e-6, atol=0)
@@ -119,6 +120,6 @@ def test_training_photos_that_are_not_here_ask_for_a_prior_file(tmp_path):
 
     model = build_model(compose_cfg(tmp_path, ZHANG).model)
     data = SimpleNamespace(train_files=[tmp_path / "elsewhere" / "a.jpg"], image_size=32, batch_size=2, num_workers=0)
-    model._trainer = SimpleNamespace(datamodule=data, strategy=None)
+    trainer = SimpleNamespace(datamodule=data, strategy=None)
     with pytest.raises(ConfigError, match="elsewhere/a.jpg is not here.*model.prior_file"):
-        model.setup("fit")
+        ab_prior.ABPriorPass().setup(trainer, model, "fit")

@@ -76,6 +76,22 @@ def load_bins(path: str | Path) -> Tensor:
     return torch.from_numpy(bins.astype(np.float32))
 
 
+def load_prior_file(path: str | Path, num_bins: int) -> Tensor:
+    """A prior over the bins from a ``(Q,)`` .npy (the paper's prior_probs.npy), normalized to sum 1."""
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(f"prior file not found: {path}")
+    prior = np.load(path, allow_pickle=False).astype(np.float64).reshape(-1)
+    if len(prior) != num_bins:
+        raise ValueError(
+            f"{path} holds {len(prior)} probabilities but there are {num_bins} ab bins: a prior file belongs "
+            "with the bins it was made for (model.bins_file / bins_file)"
+        )
+    if not np.isfinite(prior).all() or (prior < 0).any() or prior.sum() <= 0:
+        raise ValueError(f"{path}: not a probability distribution (negative, non-finite or all zero)")
+    return torch.from_numpy(prior / prior.sum())
+
+
 def _squared_distances(ab: Tensor, bins: Tensor) -> Tensor:
     """``(P, 2)`` points against ``(Q, 2)`` bins -> ``(P, Q)`` squared distances (exact, per coordinate)."""
     ab, bins = ab.float(), bins.to(ab.device, torch.float32)

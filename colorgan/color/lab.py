@@ -28,6 +28,7 @@ _WHITE_D65 = (0.95047, 1.0, 1.08883)  # skimage's illuminant "D65", observer "2"
 _EPS = 0.008856  # (6/29)^3 as skimage rounds it
 _KAPPA = 7.787
 
+
 def _mix(x: Tensor, matrix: Tensor) -> Tensor:
     """Apply a 3x3 colour matrix over the channel axis of ``(B, 3, H, W)`` (a batched matmul)."""
     return (matrix.to(x) @ x.reshape(x.shape[0], 3, -1)).view(x.shape)

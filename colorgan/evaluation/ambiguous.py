@@ -18,7 +18,7 @@ from torch import Tensor
 
 from colorgan.color import rgb_to_lab
 from colorgan.data.ambiguous import BACKGROUND, OBJECT_CLASSES, ab_of
-from colorgan.evaluation.ciede2000 import delta_e_ciede2000
+from colorgan.metrics.ciede2000 import delta_e_ciede2000
 
 # Within 10 CIEDE2000 of a class's hue counts as a hit: less than half the distance from either hue to their
 # gray mean at the classes' L* and chroma (20.3 for the disks, 23.0 for the squares; tests/test_ambiguous.py

@@ -11,8 +11,7 @@ import logging
 import torch
 
 from colorgan.color import ab_bins
-from colorgan.evaluation.metrics import REBALANCED_AUC, ABPrior
-from colorgan.models.ab_prior import load_prior_file
+from colorgan.metrics import REBALANCED_AUC, ABPrior
 from colorgan.models.base import ColorizationModule
 from colorgan.models.classification_module import ClassificationColorizer
 
@@ -29,7 +28,7 @@ def evaluation_prior(
     """``(prior, {})``, or ``(None, {"auc_rebalanced": why})`` when there is none."""
     if prior_file:
         bins = ab_bins.load_bins(bins_file) if bins_file else ab_bins.gamut_bins()
-        probs = load_prior_file(prior_file, bins.shape[0])
+        probs = ab_bins.load_prior_file(prior_file, bins.shape[0])
         return ABPrior(bins, probs.float(), f"prior_file {prior_file}"), {}
     owners = [(name, m) for name, m in models.items() if isinstance(m, ClassificationColorizer) and m.has_prior]
     if not owners:

@@ -10,16 +10,16 @@ from pathlib import Path
 from PIL import Image
 
 from colorgan.evaluation import ambiguous
-from colorgan.evaluation.metrics import (
+from colorgan.evaluation.scoring import Evaluation
+from colorgan.evaluation.semantic import TOP1, TOP1_GT
+from colorgan.evaluation.summary import Summary
+from colorgan.metrics import (
     COLORFULNESS_VARIANT,
     HIGHER_IS_BETTER,
     METRIC_NAMES,
     REBALANCED_AUC,
     RGB_DATA_RANGE,
 )
-from colorgan.evaluation.scoring import Evaluation
-from colorgan.evaluation.semantic import TOP1, TOP1_GT
-from colorgan.evaluation.summary import Summary
 
 COLUMNS = (*METRIC_NAMES, REBALANCED_AUC, TOP1, TOP1_GT, "fid", "lpips", *ambiguous.NAMES)
 BETTER_HIGH = {**HIGHER_IS_BETTER, TOP1: True, "fid": False, "lpips": False, **ambiguous.HIGHER_IS_BETTER}

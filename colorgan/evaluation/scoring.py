@@ -25,11 +25,11 @@ from colorgan.data.datasets import ImageFileDataset, collate_readable
 from colorgan.data.transforms import val_transform
 from colorgan.evaluation.ambiguous import region_metrics
 from colorgan.evaluation.grids import image_grid
-from colorgan.evaluation.metrics import colorization_metrics
 from colorgan.evaluation.perceptual import compute_or_reason, fid_sample_warning, perceptual_metrics
 from colorgan.evaluation.rebalance import evaluation_prior
 from colorgan.evaluation.semantic import build_classifier, semantic_scores
 from colorgan.inference import predict_ab
+from colorgan.metrics import colorization_metrics
 from colorgan.models.base import ColorizationModule
 
 GRAY = "gray (ab=0)"

@@ -9,10 +9,35 @@ import torch
 from torch import Tensor, nn
 from torchmetrics import MeanMetric
 
+from colorgan import metrics
 from colorgan.color import AB_SCALE, L_ab_to_rgb, rgb_to_L_ab
-from colorgan.evaluation import metrics
-from colorgan.models.divergence import DivergenceGuard
-from colorgan.models.test_time import INFERENCE_NORMS, infer_with_batch_statistics
+from colorgan.models.batch_statistics import INFERENCE_NORMS, infer_with_batch_statistics
+
+# Where a checkpoint keeps what rebuilds and describes its colorizer (read by colorgan.training.checkpoint).
+MODEL_CONFIG_KEY = "colorgan_model_config"  # the resolved Hydra model config
+META_KEY = "colorgan_meta"  # name, working size, split, precision, selection metric...
+
+
+class StepChecks:
+    """What a module asks around each optimizer update. This base checks nothing: a module built without a
+    training policy (rebuilt from a checkpoint, or in a test) trains unguarded. The policy a run uses,
+    NaN/Inf losses and a collapsed discriminator, is ``colorgan.training.divergence.DivergenceGuard``."""
+
+    defers = True  # the checks may wait until a step's updates are done
+    skipped = 0  # updates skipped so far
+
+    def finite(self, name: str, loss: Tensor, module: pl.LightningModule) -> bool:
+        return True
+
+    def end_step(self, module: pl.LightningModule, losses: dict[str, Tensor], d_loss: Tensor | None = None,
+                 step: int = 0, gan_mode: str | None = None) -> None:  # fmt: skip
+        return None
+
+    def snapshot(self, module: nn.Module) -> dict[str, Tensor] | None:
+        return None
+
+    def restore(self, module: nn.Module, snapshot: dict[str, Tensor] | None) -> None:
+        return None
 
 
 def trainable(module: nn.Module) -> list[nn.Parameter]:
@@ -29,12 +54,12 @@ class ColorizationModule(pl.LightningModule):
 
     ``inference_norm``: ``running`` (the usual eval mode) or ``batch``: outside training the generator's
     norm layers use the test batch's statistics and its dropout stays on, over groups of
-    ``inference_batch`` images, as Isola et al. 2017 infer (``colorgan.models.test_time``). Being in
+    ``inference_batch`` images, as Isola et al. 2017 infer (``colorgan.models.batch_statistics``). Being in
     the model config, it travels in the checkpoint: validation, evaluate, compare, colorize and the
     demo all infer the way the paper does.
     """
 
-    # What to turn down when training diverges, as a user types it (named in DivergenceGuard's
+    # What to turn down when training diverges, as a user types it (named in the divergence policy's
     # message): automatic optimization clips through the Trainer; a manual module sets its own.
     stability_settings: tuple[str, ...] = ("model.optimizer.lr", "trainer.gradient_clip_val")
 
@@ -43,7 +68,7 @@ class ColorizationModule(pl.LightningModule):
         generator: nn.Module,
         ab_scale: float = AB_SCALE,
         channels_last: bool | None = False,
-        divergence: DivergenceGuard | None = None,
+        divergence: StepChecks | None = None,
         compile_nets: bool = False,
         inference_norm: str = "running",
         inference_batch: int | None = None,
@@ -54,7 +79,7 @@ class ColorizationModule(pl.LightningModule):
             raise ValueError(f"model.inference_norm must be one of {choices}; got {inference_norm!r}")
         self.inference_norm, self.inference_batch = inference_norm, inference_batch
         self.generator = generator
-        self.divergence = divergence or DivergenceGuard()  # what a NaN loss or a collapsed D does
+        self.divergence = divergence or StepChecks()  # what a NaN loss or a collapsed D does (training policy)
         self.ab_scale = ab_scale
         self.channels_last = channels_last  # NHWC weights and inputs; None: trainer.precision=auto decides
         self.compile_nets = compile_nets  # torch.compile the nets in place (checkpoint keys unchanged)
@@ -64,9 +89,14 @@ class ColorizationModule(pl.LightningModule):
         self.test_metrics = nn.ModuleDict({name: MeanMetric() for name in metrics.METRIC_NAMES})
 
     def forward(self, L: Tensor) -> Tensor:
+        """Normalized L ``(B, 1, H, W)`` -> normalized ab ``(B, 2, H, W)``."""
         if self.inference_norm == "batch" and not self.training:
-            return infer_with_batch_statistics(self.generator, L, self.inference_batch)
-        return self.generator(L)  # (B, 1, H, W) -> (B, 2, H, W)
+            return self.ab_from_output(infer_with_batch_statistics(self.generator, L, self.inference_batch), L)
+        return self.ab_from_output(self.generator(L), L)
+
+    def ab_from_output(self, out: Tensor, L: Tensor) -> Tensor:
+        """The net's output as ab ``(B, 2, H, W)``: here the net predicts ab itself."""
+        return out
 
     def on_fit_start(self) -> None:
         if self.channels_last:
@@ -118,5 +148,5 @@ class ColorizationModule(pl.LightningModule):
         return self.to_rgb(L, self(L))  # (B, 3, H, W) in [0, 1]
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        checkpoint["colorgan_model_config"] = self.model_config
-        checkpoint["colorgan_meta"] = dict(self.meta)
+        checkpoint[MODEL_CONFIG_KEY] = self.model_config
+        checkpoint[META_KEY] = dict(self.meta)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -17,17 +16,15 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torchmetrics import MeanMetric
 
+from colorgan import metrics
 from colorgan.color import AB_SCALE, ab_bins
 from colorgan.errors import ConfigError
-from colorgan.evaluation import metrics
-from colorgan.models.ab_prior import LOSS_STRIDE, count_batches, load_prior_file, training_counts
-from colorgan.models.base import ColorizationModule, trainable
-from colorgan.models.divergence import DivergenceGuard
+from colorgan.models.base import MODEL_CONFIG_KEY, ColorizationModule, StepChecks, trainable
 from colorgan.models.gan_module import OptimizerFactory, SchedulerFactory
 
 log = logging.getLogger(__name__)
 LOSSES = ("classification", "l2")
-CONFIG_KEY = "colorgan_model_config"
+LOSS_STRIDE = 4  # the net predicts at 1/4 resolution; targets are every 4th pixel (prototxt data_ab_ss)
 
 
 def resolve_bins(bins: list | None, bins_file: str | None, grid: float) -> Tensor:
@@ -42,7 +39,7 @@ class ClassificationColorizer(ColorizationModule):
 
     ``generator`` is a factory called with ``out_channels`` (the number of bins is only known here).
     The bins and the prior are buffers, so a checkpoint alone colorizes and carries its prior; the
-    prior comes from ``prior_file`` or from one pass over the training images (see ab_prior.py).
+    prior comes from ``prior_file`` or from one pass over the training images (colorgan/training/ab_prior.py).
     """
 
     def __init__(
@@ -63,14 +60,17 @@ class ClassificationColorizer(ColorizationModule):
         nongray_threshold: float | None = 5.0,
         ab_scale: float = AB_SCALE,
         channels_last: bool = False,
-        divergence: DivergenceGuard | None = None,
+        divergence: StepChecks | None = None,
         compile_nets: bool = False,
+        inference_norm: str = "running",
+        inference_batch: int | None = None,
     ):
         if loss not in LOSSES:
             raise ValueError(f"model.loss must be one of {', '.join(LOSSES)}; got {loss!r}")
         centres = resolve_bins(bins, bins_file, grid)
         out_channels = centres.shape[0] if loss == "classification" else 2
-        super().__init__(generator(out_channels=out_channels), ab_scale, channels_last, divergence, compile_nets)
+        net = generator(out_channels=out_channels)
+        super().__init__(net, ab_scale, channels_last, divergence, compile_nets, inference_norm, inference_batch)
         self.register_buffer("bins", centres)  # (Q, 2) ab in Lab units
         self.register_buffer("prior", torch.zeros(centres.shape[0]))  # (Q,) smoothed prior; zeros: not known yet
         self.loss, self.optimizer, self.scheduler = loss, optimizer, scheduler
@@ -96,8 +96,8 @@ class ClassificationColorizer(ColorizationModule):
             return out
         return ab_bins.annealed_mean(out, self.bins, self.temperature) / self.ab_scale
 
-    def forward(self, L: Tensor) -> Tensor:
-        ab = self.decode(self.generator(L))  # (B, 2, ceil(H/4), ceil(W/4))
+    def ab_from_output(self, out: Tensor, L: Tensor) -> Tensor:
+        ab = self.decode(out)  # (B, 2, ceil(H/4), ceil(W/4))
         return F.interpolate(ab, size=L.shape[-2:], mode="bilinear", align_corners=False)  # (B, 2, H, W)
 
     def objective(self, out: Tensor, ab: Tensor) -> Tensor:
@@ -125,39 +125,11 @@ class ClassificationColorizer(ColorizationModule):
             return None
         return loss
 
-    def setup(self, stage: str) -> None:
-        """Before fitting: the prior from ``prior_file`` or the training images, unless already known."""
-        if stage != "fit" or self.has_prior:
-            return
-        if self.prior_file:
-            self.prior.copy_(load_prior_file(self.prior_file, self.bins.shape[0]).float())
-            return
-        data = self.trainer.datamodule
-        if hasattr(data, "prior_batches"):  # generated data (data=ambiguous): counted from its own scenes
-            counts = count_batches(data.prior_batches(), self.bins)
-            self.prior.copy_(ab_bins.smooth_prior(counts, self.bins, self.prior_sigma).float())
-            return
-        files = getattr(data, "train_files", None)
-        if not files:
-            raise ConfigError(
-                f"model=zhang16 needs the ab prior of the training data, but {type(data).__name__} lists no "
-                "training files: pass model.prior_file=/path/prior_probs.npy"
-            )
-        if not Path(files[0]).is_file():  # data=streaming on a machine without the original photos
-            raise ConfigError(
-                f"model=zhang16 counts its ab prior from the training photos, but {files[0]} is not here "
-                "(data=streaming reads them only where they were prepared): pass model.prior_file=prior.npy"
-            )
-        strategy = self.trainer.strategy
-        counts = training_counts(
-            list(files), self.bins, int(data.image_size), strategy, data.batch_size, data.num_workers
-        )
-        self.prior.copy_(ab_bins.smooth_prior(counts, self.bins, self.prior_sigma).float())
-
     def on_train_start(self) -> None:
-        if not self.has_prior:  # e.g. fit without the setup hook: the rebalancing weights would be NaN
+        if not self.has_prior:  # fit without training.ab_prior.ABPriorPass: the rebalancing weights would be NaN
             raise ConfigError(
-                "zhang16 has no ab prior: pass model.prior_file=/path/prior_probs.npy or train on a data module"
+                "zhang16 has no ab prior: pass model.prior_file=/path/prior_probs.npy, or fit with the "
+                "colorgan.training.ab_prior.ABPriorPass callback (python -m colorgan.train adds it)"
             )
 
     def configure_optimizers(self):
@@ -173,5 +145,6 @@ class ClassificationColorizer(ColorizationModule):
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """The stored config names the bins themselves and no files: the checkpoint alone rebuilds the model."""
         super().on_save_checkpoint(checkpoint)
-        if checkpoint.get(CONFIG_KEY) is not None:
-            checkpoint[CONFIG_KEY] = {**checkpoint[CONFIG_KEY], "bins": self.bins.tolist(), "bins_file": None}
+        if checkpoint.get(MODEL_CONFIG_KEY) is not None:
+            stored = checkpoint[MODEL_CONFIG_KEY]
+            checkpoint[MODEL_CONFIG_KEY] = {**stored, "bins": self.bins.tolist(), "bins_file": None}

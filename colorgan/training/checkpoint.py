@@ -18,11 +18,9 @@ import hydra
 import torch
 
 from colorgan.errors import CheckpointError
-from colorgan.models.base import ColorizationModule
+from colorgan.models.base import META_KEY, MODEL_CONFIG_KEY, ColorizationModule
 from colorgan.training.allowlist import FACTORIES, MODULES, TARGETS
 
-CONFIG_KEY = "colorgan_model_config"
-META_KEY = "colorgan_meta"
 _WEIGHT_FLAGS = ("pretrained", "classifier_pretrained")
 _PLAIN = (str, int, float, bool, type(None))
 
@@ -96,15 +94,15 @@ def read_checkpoint(path: str | Path) -> dict:
         ) from err
     except Exception as err:
         raise CheckpointError(f"{path}: not a readable PyTorch checkpoint: {type(err).__name__}: {err}") from err
-    if not isinstance(ckpt, dict) or CONFIG_KEY not in ckpt or "state_dict" not in ckpt:
-        raise CheckpointError(f"{path}: not a colorgan checkpoint (no {CONFIG_KEY!r} inside)")
+    if not isinstance(ckpt, dict) or MODEL_CONFIG_KEY not in ckpt or "state_dict" not in ckpt:
+        raise CheckpointError(f"{path}: not a colorgan checkpoint (no {MODEL_CONFIG_KEY!r} inside)")
     return ckpt
 
 
 def load_colorizer(path: str | Path, device: str | torch.device = "cpu") -> ColorizationModule:
     """A colorizer in eval mode on ``device``, rebuilt from the config and weights in ``path``."""
     ckpt = read_checkpoint(path)
-    config = checked_model_config(ckpt[CONFIG_KEY], path)  # nothing is imported or called before this passes
+    config = checked_model_config(ckpt[MODEL_CONFIG_KEY], path)  # nothing is imported or called before this passes
     model: ColorizationModule = hydra.utils.instantiate(config, _convert_="all")
     try:
         model.load_state_dict(ckpt["state_dict"], strict=True)

@@ -20,7 +20,8 @@ from pytorch_lightning.plugins.io import TorchCheckpointIO
 from pytorch_lightning.utilities.exceptions import SIGTERMException
 
 from colorgan.errors import ConfigError
-from colorgan.training.checkpoint import CONFIG_KEY, read_checkpoint
+from colorgan.models.base import MODEL_CONFIG_KEY
+from colorgan.training.checkpoint import read_checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +175,7 @@ def _global_step(path: Path) -> int:
 def check_resumable(path: str, model: pl.LightningModule, model_config: dict) -> None:
     """Refuse, naming both, a checkpoint whose model is not the one this command builds."""
     ckpt = read_checkpoint(path)
-    theirs, ours = ckpt[CONFIG_KEY] or {}, model_config
+    theirs, ours = ckpt[MODEL_CONFIG_KEY] or {}, model_config
     names = [(c.get("_target_"), (c.get("generator") or {}).get("_target_")) for c in (theirs, ours)]
     if names[0] != names[1]:
         raise ConfigError(

@@ -2,7 +2,7 @@
 
 ``selection_metric: auto`` is FID on the val split when the Inception weights load and the split is large
 enough for FID to mean something (``selection_fid_min_images``), and otherwise ``val/de00_cf`` (mean
-CIEDE2000 plus half the per-image colourfulness gap: see ``colorgan.evaluation.metrics.CF_WEIGHT``).
+CIEDE2000 plus half the per-image colourfulness gap: see ``colorgan.metrics.CF_WEIGHT``).
 Plain ab errors (``val/l1_ab``) are not used: the desaturated average colour minimises them.
 """
 

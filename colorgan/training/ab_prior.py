@@ -1,4 +1,5 @@
-"""The empirical ab-bin prior of a training set: one pass over its images, cached, the same on every rank.
+"""zhang16's ab-bin prior before fitting: from ``model.prior_file``, or one pass over the training images
+(cached, the same on every rank), set by the ``ABPriorPass`` callback that every training run has.
 
 Zhang et al. 2016 (Sec. 2.2) take the colour distribution of the whole training set. Here each
 training image is read once at the working size (resized and center-cropped, as for validation),
@@ -17,20 +18,22 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
+import pytorch_lightning as pl
 import torch
 from torch import Tensor
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from colorgan.color import rgb_to_L_ab
-from colorgan.color.ab_bins import bin_counts
+from colorgan.color.ab_bins import bin_counts, load_prior_file, smooth_prior
 from colorgan.data.cache import user_cache_dir
 from colorgan.data.datasets import ImageFileDataset
 from colorgan.data.transforms import val_transform
+from colorgan.errors import ConfigError
+from colorgan.models.classification_module import LOSS_STRIDE, ClassificationColorizer
 
 log = logging.getLogger(__name__)
 
-LOSS_STRIDE = 4  # the net predicts at 1/4 resolution; targets are every 4th pixel (prototxt data_ab_ss)
 _KEY_VERSION = "ab-prior-v1"  # change when the way pixels are counted changes: old caches then miss
 
 
@@ -64,22 +67,6 @@ def count_batches(batches: Iterable[Tensor], bins: Tensor) -> Tensor:
     return counts
 
 
-def load_prior_file(path: str | Path, num_bins: int) -> Tensor:
-    """A prior over the bins from a ``(Q,)`` .npy (the paper's prior_probs.npy), normalized to sum 1."""
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise FileNotFoundError(f"prior file not found: {path}")
-    prior = np.load(path, allow_pickle=False).astype(np.float64).reshape(-1)
-    if len(prior) != num_bins:
-        raise ValueError(
-            f"{path} holds {len(prior)} probabilities but there are {num_bins} ab bins: a prior file belongs "
-            "with the bins it was made for (model.bins_file / bins_file)"
-        )
-    if not np.isfinite(prior).all() or (prior < 0).any() or prior.sum() <= 0:
-        raise ValueError(f"{path}: not a probability distribution (negative, non-finite or all zero)")
-    return torch.from_numpy(prior / prior.sum())
-
-
 def training_counts(
     files: list[Path], bins: Tensor, image_size: int, strategy, batch_size: int, workers: int
 ) -> Tensor:
@@ -108,3 +95,36 @@ def training_counts(
             np.save(f, counts.numpy())
         os.replace(partial, path)  # atomic: a concurrent run reads a whole file or none
     return counts
+
+
+class ABPriorPass(pl.Callback):
+    """Gives a zhang16 model (``ClassificationColorizer``) its prior before fitting, unless it has one
+    (resumed, or rebuilt from a checkpoint): ``model.prior_file``, else the counts of the training files
+    of the data module. Other models are left alone."""
+
+    def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        if stage != "fit" or not isinstance(pl_module, ClassificationColorizer) or pl_module.has_prior:
+            return
+        if pl_module.prior_file:
+            pl_module.prior.copy_(load_prior_file(pl_module.prior_file, pl_module.bins.shape[0]).float())
+            return
+        data = trainer.datamodule
+        if hasattr(data, "prior_batches"):  # generated data (data=ambiguous): counted from its own scenes
+            counts = count_batches(data.prior_batches(), pl_module.bins)
+            pl_module.prior.copy_(smooth_prior(counts, pl_module.bins, pl_module.prior_sigma).float())
+            return
+        files = list(getattr(data, "train_files", None) or [])
+        if not files:
+            raise ConfigError(
+                f"model=zhang16 needs the ab prior of the training data, but {type(data).__name__} lists no "
+                "training files: pass model.prior_file=/path/prior_probs.npy"
+            )
+        if not Path(files[0]).is_file():  # data=streaming on a machine without the original photos
+            raise ConfigError(
+                f"model=zhang16 counts its ab prior from the training photos, but {files[0]} is not here "
+                "(data=streaming reads them only where they were prepared): pass model.prior_file=prior.npy"
+            )
+        counts = training_counts(
+            files, pl_module.bins, int(data.image_size), trainer.strategy, data.batch_size, data.num_workers
+        )
+        pl_module.prior.copy_(smooth_prior(counts, pl_module.bins, pl_module.prior_sigma).float())

@@ -1,12 +1,4 @@
-"""A before/after colorization page in the browser (Gradio), and its API endpoint ``/colorize``.
-
-    python -m colorgan.demo --ckpt RUN/checkpoints/last.ckpt [--ckpt OTHER.ckpt ...] [--host H] [--port P]
-
-Colour uploads are converted to gray first (the network sees only L). The result is computed as
-``colorize`` computes it: the net at the working size, the photo's own L at full resolution, and is
-offered as a full-resolution PNG. Requests go through a queue that runs one at a time. Gradio is
-imported only here, so training never needs it.
-"""
+"""The page: a Gradio Blocks app around ``DemoColorizer``, and the command line that serves it."""
 
 from __future__ import annotations
 
@@ -30,7 +22,7 @@ from colorgan.color import gray_rgb, rgb_to_L_ab
 from colorgan.compare import load_models
 from colorgan.data.images import IMAGE_EXTENSIONS
 from colorgan.data.scan import is_gray
-from colorgan.data.uploads import read_upload
+from colorgan.demo.uploads import read_upload
 from colorgan.errors import CheckpointError, ConfigError, UploadError
 from colorgan.inference import colorize_image, resolve_device, working_shape
 from colorgan.models.base import ColorizationModule
@@ -221,6 +213,3 @@ def main(argv: list[str] | None = None) -> int:
         )
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

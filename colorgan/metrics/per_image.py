@@ -15,7 +15,7 @@ from torchmetrics.functional.image import peak_signal_noise_ratio, structural_si
 
 from colorgan.color import rgb_to_lab
 from colorgan.color.ab_bins import nearest_bins
-from colorgan.evaluation.ciede2000 import delta_e_ciede2000
+from colorgan.metrics.ciede2000 import delta_e_ciede2000
 
 # RGB is compared in [0, 1]: PSNR and SSIM need that range stated (a wrong data_range is a classic bug).
 RGB_DATA_RANGE = 1.0

@@ -9,6 +9,7 @@ import torch
 from torch import Tensor, nn
 
 from colorgan.errors import DivergenceError
+from colorgan.models.base import StepChecks
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +23,8 @@ COLLAPSE_ACTIONS = ("auto", "stop", "warn", "off")
 COLLAPSE_DEFAULTS = {"vanilla": "stop", "lsgan": "stop", "hinge": "warn"}
 
 
-class DivergenceGuard:
-    """The policy for a diverging run, checked by the modules before each optimizer step.
+class DivergenceGuard(StepChecks):
+    """The policy for a diverging run, checked by the modules around each optimizer step.
 
     ``on_nonfinite``: a NaN/Inf loss ``stop``s training (nothing more is saved, so the last
     checkpoint is the last good state) or ``skip``s that update; more than
@@ -121,8 +122,7 @@ class DivergenceGuard:
             return None
         return {name: b.detach().clone() for name, b in module.named_buffers() if b.is_floating_point()}
 
-    @staticmethod
-    def restore(module: nn.Module, snapshot: dict[str, Tensor] | None) -> None:
+    def restore(self, module: nn.Module, snapshot: dict[str, Tensor] | None) -> None:
         if snapshot is None:
             return
         with torch.no_grad():

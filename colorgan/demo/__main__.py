@@ -1,0 +1,3 @@
+from colorgan.demo.app import main
+
+raise SystemExit(main())

@@ -97,3 +97,18 @@ def checkpoints(tmp_path_factory) -> dict[str, Path]:
         train(compose_cfg(run, overrides))
         paths[model] = run / "checkpoints" / "last.ckpt"
     return paths
+
+
+@pytest.fixture(scope="session")
+def ambiguous_runs(tmp_path_factory) -> list[Path]:
+    """Two 2-step mse_cnn runs (seeds 0 and 1) on data=ambiguous at 32 px, with metrics.csv (logger=csv)."""
+    from colorgan.train import train
+
+    runs = []
+    for seed in (0, 1):
+        run = tmp_path_factory.mktemp(f"ambiguous_seed{seed}")
+        overrides = ["model=mse_cnn", "data=ambiguous", *[o for o in FAST if not o.startswith("data.repeat")]]
+        overrides += ["data.image_size=32", "data.train_size=8", "data.val_size=2", f"seed={seed}", "logger=csv"]
+        train(compose_cfg(run, [*overrides, "trainer.max_steps=2", "trainer.log_every_n_steps=1"]))
+        runs.append(run)
+    return runs

@@ -32,7 +32,7 @@ def options(group: str) -> list[str]:
 
 def test_the_groups_offer_the_documented_options():
     assert options("model") == sorted(MODELS)
-    assert options("data") == ["folder", "imagenet", "samples", "streaming", "video"]
+    assert options("data") == ["ambiguous", "folder", "imagenet", "samples", "streaming", "video"]
     assert options("protocol") == ["ctest10k", "val50k", "val5k"]
     assert options("trainer") == ["cpu", "ddp", "default", "gpu"]
     assert options("logger") == ["csv", "none", "tensorboard", "wandb"]

@@ -19,10 +19,12 @@ OFFLINE = {
     "pix2pix_isola": ["model.generator.num_downs=6"],
     "unet_gan": ["model.generator.pretrained=false", "model.pretrain_epochs=0"],
     "zhang_eccv16": ["model.generator.base_channels=8"],
+    "laptop": [],
+    "laptop_mse": [],
 }
 
 
-def test_the_paper_experiments_exist():
+def test_the_paper_experiments_exist():  # and the laptop recipes
     assert EXPERIMENTS == sorted(OFFLINE)
 
 
@@ -111,3 +113,12 @@ def test_unknown_experiment_is_a_clear_error(tmp_path):
 
     with pytest.raises(MissingConfigException, match="nope"):
         compose_cfg(tmp_path, ["experiment=nope"])
+
+
+def test_the_laptop_recipes_share_data_schedule_and_budget_and_differ_in_the_model(tmp_path):
+    """experiment=laptop (the GAN) and experiment=laptop_mse (the MSE baseline) are one recipe: the same crops,
+    batches, weight averaging and one-hour budget; only the model and its optimizer differ."""
+    gan, mse = (compose_cfg(tmp_path, [f"experiment={name}"]) for name in ("laptop", "laptop_mse"))
+    assert gan.model._target_.endswith("GANColorizer") and mse.model._target_.endswith("RegressionColorizer")
+    assert gan.data == mse.data and gan.trainer == mse.trainer and gan.callbacks == mse.callbacks
+    assert gan.trainer.max_time == "00:01:00:00" and gan.callbacks.ema.decay > 0

@@ -185,13 +185,17 @@ class ColorizationDataModule(pl.LightningDataModule):
     def train_dataloader(self) -> DataLoader:
         transform, min_side = self.geometry.train_transform(), self.geometry.train_decode_side()
         dataset = ImageFileDataset(self.train_files, transform, self.repeat, min_side, self.limits["max_pixels"], True)
-        sampler = ResumableSampler(len(dataset), shuffle=True, seed=self.shuffle_seed)
+        return self._loader(dataset, self.train_sampler(len(dataset)), train=True)
+
+    def train_sampler(self, size: int) -> ResumableSampler:
+        """The shuffled training order over ``size`` items, at the epoch (and, resumed, the batch) training is at."""
+        sampler = ResumableSampler(size, shuffle=True, seed=self.shuffle_seed)
         # Lightning sets a sampler's epoch only after its first iterator exists, which on a resumed
         # run is already the checkpoint's epoch: set it here.
         sampler.set_epoch(self.trainer.current_epoch if self.trainer is not None else 0)
         if self._resume is not None:
             sampler.resume_at(self._resume["epoch"], self._resume["batches_done"] * self.batch_size)
-        return self._loader(dataset, sampler, train=True)
+        return sampler
 
     def state_dict(self) -> dict:
         """Where the training epoch stands, for a mid-epoch resume (stored in every checkpoint)."""

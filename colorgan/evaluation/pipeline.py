@@ -11,10 +11,10 @@ import torch
 from omegaconf import DictConfig
 from pytorch_lightning.loggers import WandbLogger
 
-from colorgan.evaluation.protocols import images_to_score
+from colorgan.evaluation.protocols import scoring_loader
 from colorgan.evaluation.report import markdown_report, wandb_table, write_report
 from colorgan.evaluation.rows import describe_rows
-from colorgan.evaluation.scoring import Evaluation, eval_loader, evaluate_colorizers
+from colorgan.evaluation.scoring import Evaluation, evaluate_colorizers
 from colorgan.evaluation.summary import Summary, summarize
 from colorgan.models.base import ColorizationModule
 
@@ -40,15 +40,14 @@ def log_to_trackers(loggers: list, evaluation: Evaluation, summary: Summary) -> 
 
 
 def score_checkpoints(
-    cfg: DictConfig, loaded: Checkpoints, device: torch.device, loggers: list | None = None
+    cfg: DictConfig, loaded: Checkpoints, device: torch.device, loggers: list | None = None, extra: dict | None = None
 ) -> tuple[Summary, dict]:
-    """Score the ``loaded`` checkpoints and the gray baseline on the same images; write the report; return the
-    summary and the record written to metrics.json."""
+    """Score the ``loaded`` checkpoints and the gray baseline on the same images; write the report with
+    ``extra`` in its record (its ``warnings`` join the others); return the summary and metrics.json's record."""
     torch.manual_seed(cfg.seed)  # models that keep dropout on at test time (pix2pix_isola) are reproducible
     metas = {k: m.meta for k, m in loaded.models.items()}
-    files, transform, provenance, exclude_gray = images_to_score(cfg, metas)  # a protocol's, or a split
+    loader, provenance, exclude_gray = scoring_loader(cfg, metas)  # a protocol's, a split's, or generated scenes
     first_seeds = [members[0] for members in loaded.groups.values()]
-    loader = eval_loader(cfg, files, transform)
     evaluation = evaluate_colorizers(loaded.models, loader, device, cfg, first_seeds, exclude_gray)
     summary = summarize(evaluation, loaded.groups, cfg.get("reference"), cfg.bootstrap_resamples, cfg.seed)
     record = {
@@ -56,6 +55,8 @@ def score_checkpoints(
         "data": cfg.data._target_.rsplit(".", 1)[-1],
         "data_root": cfg.data.get("root"),
         **provenance,
+        **(extra or {}),
+        "warnings": [*provenance.get("warnings", []), *(extra or {}).get("warnings", [])],
     }
     record, written = write_report(Path(cfg.paths.output_dir), evaluation, summary, record, loaded.groups)
     log_to_trackers(loggers or [], evaluation, summary)

@@ -16,12 +16,15 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig
 from PIL import Image
+from torch.utils.data import DataLoader
 from torchvision.transforms import v2
 
+from colorgan.data.ambiguous import SPLIT_STREAMS, AmbiguousDataModule
 from colorgan.data.imagenet import val_files, val_folder
 from colorgan.errors import ConfigError
 from colorgan.evaluation.heldout import check_heldout
 from colorgan.evaluation.scored import choose_split, scoring_geometry
+from colorgan.evaluation.scoring import eval_loader
 
 log = logging.getLogger(__name__)
 LISTS = Path(__file__).parent / "protocol_lists"  # the image lists, with their source and licence
@@ -124,3 +127,19 @@ def images_to_score(cfg: DictConfig, metas: dict[str, dict]) -> tuple[list[Path]
                   "source": f"protocol {protocol.name}", "preprocessing": protocol.preprocessing},
     )  # fmt: skip
     return files, protocol.transform(), record, exclude
+
+
+def scoring_loader(cfg: DictConfig, metas: dict[str, dict]) -> tuple[DataLoader, dict, bool]:
+    """The batches evaluate/compare score, what metrics.json records about them and whether grayscale truths
+    are left out: generated scenes (data=ambiguous: made from the data seed, never a trained-on item), or the
+    files ``images_to_score`` picks."""
+    if cfg.get("protocol") is None and issubclass(hydra.utils.get_class(cfg.data._target_), AmbiguousDataModule):
+        split = cfg.get("split") or "auto"
+        split = "test" if split == "auto" else split  # generated scenes: the test stream is never trained on
+        if split not in SPLIT_STREAMS:
+            raise ConfigError(f"data=ambiguous scores one of {', '.join(SPLIT_STREAMS)}; got split={split}")
+        data: AmbiguousDataModule = hydra.utils.instantiate(cfg.data)
+        warnings = [] if split == "test" else [f"split={split}: not the held-out test split"]
+        return data.loader(split), {"split": split, "data_rule": data.rule, "warnings": warnings}, False
+    files, transform, provenance, exclude_grayscale = images_to_score(cfg, metas)
+    return eval_loader(cfg, files, transform), provenance, exclude_grayscale

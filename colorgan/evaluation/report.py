@@ -9,6 +9,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from colorgan.evaluation import ambiguous
 from colorgan.evaluation.rows import rows_table
 from colorgan.evaluation.scoring import GRAY, Evaluation
 from colorgan.evaluation.semantic import TOP1, TOP1_GT
@@ -23,8 +24,8 @@ from colorgan.metrics import (
     STABILITY_METRICS,
 )
 
-COLUMNS = (*STABILITY_METRICS, *METRIC_NAMES, REBALANCED_AUC, TOP1, TOP1_GT, "fid", "lpips")
-BETTER_HIGH = {**HIGHER_IS_BETTER, TOP1: True, "fid": False, "lpips": False}
+COLUMNS = (*STABILITY_METRICS, *METRIC_NAMES, REBALANCED_AUC, TOP1, TOP1_GT, "fid", "lpips", *ambiguous.NAMES)
+BETTER_HIGH = {**HIGHER_IS_BETTER, TOP1: True, "fid": False, "lpips": False, **ambiguous.HIGHER_IS_BETTER}
 NOTES = {
     "rgb_data_range": RGB_DATA_RANGE,
     "colorfulness_variant": COLORFULNESS_VARIANT,
@@ -127,7 +128,7 @@ def markdown_report(summary: Summary, evaluation: Evaluation, context: dict) -> 
     lines += [f"- {name} skipped: {why}" for name, why in evaluation.skipped.items()]
     if evaluation.unreadable:
         lines.append(f"- {len(evaluation.unreadable)} unreadable images left out: {', '.join(evaluation.unreadable)}")
-    lines += [f"- {name}: {note}" for name, note in evaluation.notes.items()]
+    lines += [f"- {name}: {note}" for name, note in (evaluation.notes | _ambiguous_notes(summary)).items()]
     lines += [f"- warning: {w}" for w in context.get("warnings", [])]
     return "\n".join(lines) + "\n"
 
@@ -164,6 +165,11 @@ def wandb_table(summary: Summary) -> tuple[list[str], list[list]]:
     return names, rows
 
 
+def _ambiguous_notes(summary: Summary) -> dict:
+    """What data=ambiguous's metrics mean (the mode_hit radius among it), when the table has them."""
+    return {k: v for k, v in ambiguous.NOTES.items() if any(k in row for row in summary.rows.values())}
+
+
 def write_report(
     run_dir: Path, evaluation: Evaluation, summary: Summary, record: dict, groups: dict[str, list[str]]
 ) -> tuple[dict, dict[str, Path]]:
@@ -183,7 +189,7 @@ def write_report(
         "skipped": evaluation.skipped,
         "unreadable_images": evaluation.unreadable,
         "warnings": [*record.get("warnings", []), *evaluation.warnings],
-        "notes": {**NOTES, **evaluation.notes},
+        "notes": {**NOTES, **_ambiguous_notes(summary), **evaluation.notes},
     }  # fmt: skip
     paths["json"].write_text(json.dumps(record, indent=2, default=float) + "\n")
     table = markdown_report(summary, evaluation, record)

@@ -24,6 +24,7 @@ from tqdm import tqdm
 from colorgan.color import gray_rgb, rgb_to_L_ab
 from colorgan.data.datasets import ImageFileDataset, collate_readable
 from colorgan.data.scan import gray_images
+from colorgan.evaluation.ambiguous import region_metrics
 from colorgan.evaluation.grids import image_grid
 from colorgan.evaluation.perceptual import compute_or_reason, fid_sample_warning, perceptual_metrics
 from colorgan.evaluation.rebalance import evaluation_prior
@@ -116,7 +117,8 @@ class _Scoring:
             predictions[name] = model.to_rgb(L, predict_ab(model, L, working_size=size))
             self.net_input.setdefault(name, net_input(model, tuple(L.shape[-2:])))
         for name, rgb_hat in predictions.items():
-            for key, per_image in colorization_metrics(rgb_hat, truth, self.prior).items():
+            scores = colorization_metrics(rgb_hat, truth, self.prior) | region_metrics(batch, rgb_hat, truth)
+            for key, per_image in scores.items():
                 self.values[name][key].append(per_image.double().cpu())
             for metric, update in self.extra[name].values():
                 update(metric, rgb_hat, truth)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -49,13 +50,19 @@ def count_pixels(
     files: list[Path], bins: Tensor, image_size: int, batch_size: int = 16, num_workers: int = 0
 ) -> Tensor:
     """Pixels per bin over ``files`` (one pass): ``(Q,)`` float64."""
-    counts = torch.zeros(bins.shape[0], dtype=torch.float64)
     if not files:
-        return counts
+        return torch.zeros(bins.shape[0], dtype=torch.float64)
     dataset = ImageFileDataset(files, val_transform(image_size), min_side=image_size, substitute_unreadable=True)
     loader = DataLoader(dataset, batch_size=batch_size, num_workers=num_workers, shuffle=False)
-    for batch in tqdm(loader, desc="ab prior", unit="batch", disable=len(loader) < 8):
-        _, ab = rgb_to_L_ab(batch["rgb"], ab_scale=1.0)  # Lab units
+    batches = (batch["rgb"] for batch in tqdm(loader, desc="ab prior", unit="batch", disable=len(loader) < 8))
+    return count_batches(batches, bins)
+
+
+def count_batches(batches: Iterable[Tensor], bins: Tensor) -> Tensor:
+    """Pixels per bin over RGB uint8 batches ``(B, 3, H, W)``, every ``LOSS_STRIDE``-th pixel: ``(Q,)`` float64."""
+    counts = torch.zeros(bins.shape[0], dtype=torch.float64)
+    for rgb in batches:
+        _, ab = rgb_to_L_ab(rgb, ab_scale=1.0)  # Lab units
         counts += bin_counts(ab[..., ::LOSS_STRIDE, ::LOSS_STRIDE], bins)
     return counts
 
@@ -102,6 +109,10 @@ class ABPriorPass(pl.Callback):
             pl_module.prior.copy_(load_prior_file(pl_module.prior_file, pl_module.bins.shape[0]).float())
             return
         data = trainer.datamodule
+        if hasattr(data, "prior_batches"):  # generated data (data=ambiguous): counted from its own scenes
+            counts = count_batches(data.prior_batches(), pl_module.bins)
+            pl_module.prior.copy_(smooth_prior(counts, pl_module.bins, pl_module.prior_sigma).float())
+            return
         files = list(getattr(data, "train_files", None) or [])
         if not files:
             raise ConfigError(

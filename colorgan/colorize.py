@@ -1,6 +1,7 @@
 """Colorize image files with a trained checkpoint.
 
     python -m colorgan.colorize --ckpt RUN/checkpoints/last.ckpt photo.jpg old/ 'scans/**/*.tif' --out colorized/
+    python -m colorgan.colorize --ckpt HINTS.ckpt photo.jpg --hints hints.json --out colorized/   # colour hints
 
 Inputs are files, folders (recursive) or globs. Each output is ``OUT/<stem>.png`` (a folder's
 relative layout is kept), at the input's full size and lightness. Inputs are never overwritten;
@@ -17,7 +18,8 @@ import time
 from pathlib import Path
 
 from colorgan.data.images import IMAGE_EXTENSIONS, find_images, load_rgb
-from colorgan.errors import CheckpointError
+from colorgan.errors import CheckpointError, ConfigError
+from colorgan.hints import read_hints
 from colorgan.inference import colorize_image, resolve_device
 from colorgan.training.checkpoint import load_colorizer
 
@@ -64,7 +66,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", default="colorized", help="output folder (default: ./colorized)")
     parser.add_argument("--device", default="auto", help="auto (GPU when there is one), cpu, cuda, cuda:1...")
     parser.add_argument("--size", type=int, default=None, help="working size (default: the training image size)")
+    parser.add_argument(
+        "--hints",
+        default=None,
+        help="colour hints for one photo, with a checkpoint trained with hints=random: a hints.json "
+        '([{"x": 120, "y": 48, "color": "#3366cc", "size": 5}, ...], photo pixels) or an RGBA strokes image',
+    )
     return parser.parse_args(argv)
+
+
+def check_hints(args: argparse.Namespace, model, items: list) -> None:
+    """Hints are for one photo (their coordinates are its pixels), and for a model trained with hints."""
+    if args.hints is None:
+        return
+    model.require_hints()
+    if len(items) != 1:
+        raise ConfigError(f"--hints {args.hints} gives hints for one photo; got {len(items)} images")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         model = load_colorizer(args.ckpt, resolve_device(args.device))
         items, missing = expand_inputs(args.inputs)
-    except (CheckpointError, FileNotFoundError) as err:
+        check_hints(args, model, items)
+    except (CheckpointError, FileNotFoundError, ConfigError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     failed = [f"{arg}: no such file, folder or matching image" for arg in missing]
@@ -81,7 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     for (src, _), dst in zip(items, output_paths(items, out)):
         start = time.perf_counter()
         try:
-            result = colorize_image(model, load_rgb(src), args.size)
+            img = load_rgb(src)
+            hints = None if args.hints is None else read_hints(args.hints, (img.height, img.width), model.ab_scale)
+            result = colorize_image(model, img, args.size, hints)
             dst.parent.mkdir(parents=True, exist_ok=True)
             result.save(dst)
         except Exception as err:  # one bad file must not stop the others

@@ -16,6 +16,7 @@ from pytorch_lightning.loggers import WandbLogger
 
 from colorgan.cli import config_dir, run_task
 from colorgan.errors import ConfigError
+from colorgan.evaluation.hint_sweep import hint_sweep_report
 from colorgan.evaluation.protocols import images_to_score
 from colorgan.evaluation.report import markdown_report, wandb_table, write_report
 from colorgan.evaluation.scoring import Evaluation, eval_loader, evaluate_colorizers
@@ -76,9 +77,12 @@ def compare(cfg: DictConfig) -> Summary:
         "image_size": cfg.data.image_size,
         **provenance,
     }
+    if cfg.hint_sweep:  # PSNR and ΔE2000 against the number of revealed hints (Zhang et al. 2017, Fig. 6)
+        record["hint_sweep"] = hint_sweep_report(cfg, models, eval_loader(cfg, files, transform), device, groups)
     record, written = write_report(Path(cfg.paths.output_dir), "comparison", evaluation, summary, record)
     log_to_trackers(cfg, evaluation, summary)
-    print(markdown_report(summary, evaluation, record) + f"\nwrote {', '.join(map(str, written.values()))}")
+    paths = [*map(str, written.values()), *record.get("hint_sweep", {}).values()]
+    print(markdown_report(summary, evaluation, record) + f"\nwrote {', '.join(paths)}")
     return summary
 
 

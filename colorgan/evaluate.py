@@ -12,6 +12,7 @@ import torch
 from omegaconf import DictConfig
 
 from colorgan.cli import config_dir, run_task
+from colorgan.evaluation.hint_sweep import hint_sweep_report
 from colorgan.evaluation.protocols import images_to_score
 from colorgan.evaluation.report import markdown_report, write_report
 from colorgan.evaluation.scoring import eval_loader, evaluate_colorizers
@@ -37,8 +38,11 @@ def evaluate(cfg: DictConfig) -> dict:
         "working_size": model.meta.get("working_size"),
         **provenance,
     }
+    if cfg.hint_sweep:  # PSNR and ΔE2000 against the number of revealed hints (Zhang et al. 2017, Fig. 6)
+        record["hint_sweep"] = hint_sweep_report(cfg, {name: model}, eval_loader(cfg, files, transform), device)
     record, paths = write_report(Path(cfg.paths.output_dir), "metrics", evaluation, summary, record)
-    print(markdown_report(summary, evaluation, record) + f"\nwrote {', '.join(map(str, paths.values()))}")
+    written = [*map(str, paths.values()), *record.get("hint_sweep", {}).values()]
+    print(markdown_report(summary, evaluation, record) + f"\nwrote {', '.join(written)}")
     return record
 
 

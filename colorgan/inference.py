@@ -13,6 +13,7 @@ from PIL import Image
 from torch import Tensor
 
 from colorgan.color import L_ab_to_rgb, rgb_to_L_ab
+from colorgan.hints import resize_hints
 from colorgan.models.base import ColorizationModule
 
 ROWS_PER_CHUNK = 512
@@ -38,24 +39,31 @@ def lightness(rgb: Tensor) -> Tensor:
 
 
 @torch.no_grad()
-def predict_ab(model: ColorizationModule, L: Tensor, working_size: int | None = None) -> Tensor:
+def predict_ab(
+    model: ColorizationModule, L: Tensor, working_size: int | None = None, hints: Tensor | None = None
+) -> Tensor:
     """ab ``(B, 2, H, W)`` for a normalized L ``(B, 1, H, W)``: the net runs on L resized to its working
-    size (the size it trained at, aspect kept), and its ab is upsampled bilinearly back to ``(H, W)``."""
+    size (the size it trained at, aspect kept), and its ab is upsampled bilinearly back to ``(H, W)``.
+    ``hints``: a hint map at L's size (``colorgan.hints``), resized with L; only for a hint model."""
     device = next(model.parameters()).device
     h, w = L.shape[-2:]
     shape = working_shape(h, w, working_size or int(model.meta["working_size"]))
     L_net = L if shape == (h, w) else F.interpolate(L, size=shape, mode="bilinear", align_corners=False, antialias=True)
-    ab = model(L_net.to(device)).float()
+    hints_net = None if hints is None else resize_hints(hints, shape).to(device)
+    ab = model(L_net.to(device), hints_net).float()
     return ab if shape == (h, w) else F.interpolate(ab, size=(h, w), mode="bilinear", align_corners=False)
 
 
 @torch.no_grad()
-def colorize_image(model: ColorizationModule, img: Image.Image, working_size: int | None = None) -> Image.Image:
-    """Colorize an RGB (or gray-as-RGB) image; the result has exactly its size and lightness."""
+def colorize_image(
+    model: ColorizationModule, img: Image.Image, working_size: int | None = None, hints: Tensor | None = None
+) -> Image.Image:
+    """Colorize an RGB (or gray-as-RGB) image; the result has exactly its size and lightness. ``hints``: a
+    hint map ``(1, 3, H, W)`` at the image's size (``colorgan.hints.read_hints``), for a hint model."""
     rgb = torch.from_numpy(np.array(img.convert("RGB"))).permute(2, 0, 1)[None]  # (1, 3, H, W) uint8
     h, w = rgb.shape[-2:]
     L = lightness(rgb)  # (1, 1, H, W), full resolution
-    ab = predict_ab(model, L, working_size).cpu()  # the net at its working size, ab upsampled to (H, W)
+    ab = predict_ab(model, L, working_size, hints).cpu()  # the net at its working size, ab upsampled to (H, W)
     out = np.empty((h, w, 3), dtype=np.uint8)
     for r in range(0, h, ROWS_PER_CHUNK):
         rows = L_ab_to_rgb(L[..., r : r + ROWS_PER_CHUNK, :], ab[..., r : r + ROWS_PER_CHUNK, :], model.ab_scale)

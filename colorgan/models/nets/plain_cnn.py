@@ -47,7 +47,7 @@ class PlainCNN(nn.Module):
         self.net = nn.Sequential(*layers)
         self.stride = 2 ** len(encoder_widths)
 
-    def forward(self, L: Tensor) -> Tensor:
-        h, w = L.shape[-2:]
-        ab = F.interpolate(self.net(pad_to_multiple(L, self.stride)), scale_factor=2, mode="nearest")
+    def forward(self, x: Tensor) -> Tensor:
+        h, w = x.shape[-2:]  # x: L, or L and colour hints (in_channels=4)
+        ab = F.interpolate(self.net(pad_to_multiple(x, self.stride)), scale_factor=2, mode="nearest")
         return ab[..., :h, :w]  # (B, 2, H, W)

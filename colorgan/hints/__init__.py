@@ -16,9 +16,18 @@ from colorgan.hints.maps import (
     net_input,
     resize_hints,
 )
-from colorgan.hints.simulation import HintSimulation, Patches, draw_patches, paint_hints, random_hints
+from colorgan.hints.simulation import (
+    HintSimulation,
+    Patches,
+    draw_patches,
+    geometric_counts,
+    paint_hints,
+    random_hints,
+    simulated_patches,
+)
 
 __all__ = [
     "HINT_CHANNELS", "MASK_CENTER", "NET_IN_CHANNELS", "HintSimulation", "Patches", "draw_patches", "empty_hints",
-    "hint_map", "net_input", "paint_hints", "random_hints", "read_hints", "resize_hints",
+    "geometric_counts", "hint_map", "net_input", "paint_hints", "random_hints", "read_hints", "resize_hints",
+    "simulated_patches",
 ]  # fmt: skip

@@ -102,21 +102,40 @@ def paint_hints(ab: Tensor, patches: Patches) -> Tensor:
     return hint_map(picked.transpose(1, 2).reshape(b, 2, h, w), (owner >= 0)[:, None])
 
 
+def geometric_counts(
+    batch: int, p: float = GEOMETRIC_P, generator: torch.Generator | None = None, device: torch.device | str = "cpu"
+) -> Tensor:
+    """``(batch,)`` numbers of hints, geometric: P(K = k) = (1 - p)^k p for k = 0, 1, ... (mean (1 - p) / p),
+    by inversion: K = floor(log U / log(1 - p)) has P(K >= k) = (1 - p)^k. Cut at ``MAX_RANDOM_HINTS``."""
+    uniform = _draws((batch,), generator, torch.device(device), normal=False)
+    if p >= 1:
+        return torch.zeros_like(uniform, dtype=torch.long)
+    counts = (uniform.clamp_min(torch.finfo(uniform.dtype).tiny).log() / math.log1p(-p)).floor().long()
+    return counts.clamp_max(MAX_RANDOM_HINTS)
+
+
+def simulated_patches(
+    batch: int, height: int, width: int, p: float = GEOMETRIC_P, patch_sizes: tuple[int, ...] = PATCH_SIZES,
+    location_std: float = LOCATION_STD, generator: torch.Generator | None = None, device: torch.device | str = "cpu",
+) -> Patches:  # fmt: skip
+    """The training simulation's patches (module docstring): geometric counts, sizes uniform over
+    ``patch_sizes``, corners around the centre."""
+    counts = geometric_counts(batch, p, generator, device)
+    k = int(counts.max()) if batch else 0
+    uniform = _draws((batch, k), generator, torch.device(device), normal=False)
+    choice = (uniform * len(patch_sizes)).long().clamp_max(len(patch_sizes) - 1)
+    sizes = torch.tensor(patch_sizes, device=device)[choice]
+    active = torch.arange(k, device=device) < counts[:, None]
+    return draw_patches(sizes, active, height, width, location_std, generator)
+
+
 def random_hints(
     ab: Tensor, p: float = GEOMETRIC_P, patch_sizes: tuple[int, ...] = PATCH_SIZES,
     location_std: float = LOCATION_STD, generator: torch.Generator | None = None,
 ) -> Tensor:  # fmt: skip
     """The training simulation on true ``ab (B, 2, H, W)`` -> a hint map ``(B, 3, H, W)`` (module docstring)."""
-    b, device = ab.shape[0], ab.device
-    # Geometric by inversion: K = floor(log U / log(1 - p)) has P(K >= k) = (1 - p)^k.
-    uniform = _draws((b,), generator, device, normal=False).clamp_min(torch.finfo(torch.float32).tiny)
-    counts = (uniform.log() / math.log1p(-p)).floor().long() if p < 1 else torch.zeros_like(uniform, dtype=torch.long)
-    counts = counts.clamp_max(MAX_RANDOM_HINTS)
-    k = int(counts.max()) if b else 0
-    choice = (_draws((b, k), generator, device, normal=False) * len(patch_sizes)).long().clamp_max(len(patch_sizes) - 1)
-    sizes = torch.tensor(patch_sizes, device=device)[choice]
-    active = torch.arange(k, device=device) < counts[:, None]
-    return paint_hints(ab, draw_patches(sizes, active, *ab.shape[-2:], location_std, generator))
+    patches = simulated_patches(ab.shape[0], *ab.shape[-2:], p, patch_sizes, location_std, generator, ab.device)
+    return paint_hints(ab, patches)
 
 
 @dataclass(frozen=True)

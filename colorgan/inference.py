@@ -44,7 +44,8 @@ def predict_ab(
 ) -> Tensor:
     """ab ``(B, 2, H, W)`` for a normalized L ``(B, 1, H, W)``: the net runs on L resized to its working
     size (the size it trained at, aspect kept), and its ab is upsampled bilinearly back to ``(H, W)``.
-    ``hints``: a hint map at L's size (``colorgan.hints``), resized with L; only for a hint model."""
+    ``hints``: a hint map (``colorgan.hints``) at L's size, or any size of its aspect ratio (the demo's strokes
+    on a preview): it is resized to the working size; only for a model trained with hints."""
     device = next(model.parameters()).device
     h, w = L.shape[-2:]
     shape = working_shape(h, w, working_size or int(model.meta["working_size"]))
@@ -59,7 +60,7 @@ def colorize_image(
     model: ColorizationModule, img: Image.Image, working_size: int | None = None, hints: Tensor | None = None
 ) -> Image.Image:
     """Colorize an RGB (or gray-as-RGB) image; the result has exactly its size and lightness. ``hints``: a
-    hint map ``(1, 3, H, W)`` at the image's size (``colorgan.hints.read_hints``), for a hint model."""
+    hint map ``(1, 3, H, W)`` of the image (``colorgan.hints.read_hints``; see ``predict_ab``), for a hint model."""
     rgb = torch.from_numpy(np.array(img.convert("RGB"))).permute(2, 0, 1)[None]  # (1, 3, H, W) uint8
     h, w = rgb.shape[-2:]
     L = lightness(rgb)  # (1, 1, H, W), full resolution

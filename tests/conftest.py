@@ -97,3 +97,14 @@ def checkpoints(tmp_path_factory) -> dict[str, Path]:
         train(compose_cfg(run, overrides))
         paths[model] = run / "checkpoints" / "last.ckpt"
     return paths
+
+
+@pytest.fixture(scope="session")
+def hint_run(tmp_path_factory) -> Path:
+    """A run of gan with hints=random: one step on the sample photos at 32 px, validated (RUN/metrics.csv)."""
+    from colorgan.train import train
+
+    run = tmp_path_factory.mktemp("hint_run")
+    overrides = ["hints=random", *FAST, "logger=csv", "model.pretrain_epochs=0", "data.image_size=32"]
+    train(compose_cfg(run, [*overrides, "trainer.max_steps=1", "trainer.limit_val_batches=1"]))
+    return run

@@ -25,20 +25,9 @@ from colorgan.evaluation.published_hint_sweep import PSNR_BY_HINTS
 from colorgan.hints import HintSimulation
 from colorgan.metrics import psnr
 from colorgan.models.base import ColorizationModule
-from colorgan.train import train
 from colorgan.training.checkpoint import load_colorizer
-from tests.conftest import FAST, compose_cfg
 from tests.hint_oracle import hint_oracle
 from tests.test_evaluate import FAST_EVAL, compose_named, photo_folder  # noqa: F401  (a fixture)
-
-
-@pytest.fixture(scope="module")
-def hint_run(tmp_path_factory):
-    """gan with hints=random, one step on the sample photos, validated (metrics.csv)."""
-    run = tmp_path_factory.mktemp("hint_run")
-    overrides = ["hints=random", *FAST, "logger=csv", "model.pretrain_epochs=0", "trainer.max_steps=1"]
-    train(compose_cfg(run, [*overrides, "data.image_size=32", "trainer.limit_val_batches=1"]))
-    return run
 
 
 def test_a_hint_checkpoint_records_its_hints_and_validates_with_and_without_them(hint_run):

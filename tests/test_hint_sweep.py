@@ -85,6 +85,10 @@ def test_sweep_rows_have_intervals_and_the_plot_is_written(photo_folder, tmp_pat
     for row in rows:
         assert row["psnr_ci95_low"] <= row["psnr_mean"] <= row["psnr_ci95_high"] and row["n_images"] == 5
         assert row["hints_used"] == (row["model"] == "oracle")
+        zero = next(r for r in rows if r["model"] == row["model"] and r["n_hints"] == 0)
+        assert row["psnr_gain_mean"] == pytest.approx(row["psnr_mean"] - zero["psnr_mean"])  # paired, per image
+        assert row["psnr_gain_ci95_low"] <= row["psnr_gain_mean"] <= row["psnr_gain_ci95_high"]
+    assert rows[2]["psnr_gain_ci95_low"] > 0 and rows[5]["psnr_gain_mean"] == 0  # the oracle gains; automatic: flat
     path = plot_hint_sweep(rows, tmp_path / "sweep.png", published=True)
     assert Image.open(path).size[0] > 600
 

@@ -106,24 +106,32 @@ def run_hint_sweep(
     return HintSweep(counts, per_image, {m: model.uses_hints for m, model in models.items()}, seen)
 
 
+def _row_series(sweep: HintSweep, groups: dict[str, list[str]]) -> dict[str, Tensor]:
+    """Per-image series ``row|n|metric`` (a row's seeds averaged per image) and ``row|n|metric_gain``: the paired
+    difference against the same row at the fewest hints (N = 0 by default)."""
+    series = {}
+    for row, members in groups.items():
+        for key in METRICS:
+            by_n = {n: torch.stack([sweep.per_image[m][n][key] for m in members]).mean(0) for n in sweep.counts}
+            for n, values in by_n.items():
+                series[f"{row}|{n}|{key}"] = values
+                series[f"{row}|{n}|{key}_gain"] = values - by_n[sweep.counts[0]]
+    return series
+
+
 def sweep_rows(
     sweep: HintSweep, groups: dict[str, list[str]] | None = None, resamples: int = 2000, seed: int = 0
 ) -> list[dict]:
-    """One row per (model row, hint count): each metric's mean and 95% bootstrap interval over images, the
-    checkpoints of a row (its seeds) averaged per image first; one paired draw of images for all."""
+    """One row per (model row, hint count): each metric's mean and 95% bootstrap interval over images, and its
+    gain over the fewest hints (paired, per image); the checkpoints of a row (its seeds) averaged per image
+    first; one draw of images for all, so every interval is paired."""
     groups = groups or {name: [name] for name in sweep.per_image}
-    series = {}
-    for row, members in groups.items():
-        for n in sweep.counts:
-            for key in METRICS:
-                series[(row, n, key)] = torch.stack([sweep.per_image[m][n][key] for m in members]).mean(0)
-    named = {f"{row}|{n}|{key}": v for (row, n, key), v in series.items()}
-    intervals = bootstrap_intervals(named, resamples, seed=seed)
+    intervals = bootstrap_intervals(_row_series(sweep, groups), resamples, seed=seed)
     rows = []
     for row, members in groups.items():
         for n in sweep.counts:
             entry = {"model": row, "n_hints": n, "hints_used": all(sweep.hints_used[m] for m in members)}
-            for key in METRICS:
+            for key in (*METRICS, *(f"{k}_gain" for k in METRICS)):
                 iv = intervals[f"{row}|{n}|{key}"]
                 entry |= {f"{key}_mean": iv.mean, f"{key}_ci95_low": iv.low, f"{key}_ci95_high": iv.high}
             rows.append(entry | {"n_images": sweep.n_images, "n_seeds": len(members)})

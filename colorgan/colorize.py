@@ -2,6 +2,7 @@
 
     python -m colorgan.colorize --ckpt RUN/checkpoints/last.ckpt photo.jpg old/ 'scans/**/*.tif' --out colorized/
     python -m colorgan.colorize --ckpt RUN/checkpoints/last.ckpt film.mp4 old_reels/ --out colorized/
+    python -m colorgan.colorize --ckpt HINTS.ckpt photo.jpg --hints hints.json --out colorized/   # colour hints
 
 Inputs are files, folders (recursive) or globs. A photo becomes ``OUT/<stem>.jpg`` if it is a JPEG and
 ``OUT/<stem>.png`` otherwise (``--format``), a film ``OUT/<stem>.mp4`` (a folder's relative layout is kept),
@@ -24,7 +25,8 @@ from PIL import Image
 
 from colorgan.data.images import IMAGE_EXTENSIONS, load_rgb
 from colorgan.data.walk import find_files
-from colorgan.errors import CheckpointError, ColorganError
+from colorgan.errors import CheckpointError, ColorganError, ConfigError
+from colorgan.hints import read_hints
 from colorgan.inference import PRECISIONS, colorize_image, resolve_device
 from colorgan.models.base import ColorizationModule
 from colorgan.training.checkpoint import load_colorizer
@@ -113,6 +115,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "flicker, and starts afresh at scene cuts; none colorizes every frame on its own",
     )  # fmt: skip
     parser.add_argument("--batch", type=int, default=8, help="films: frames per pass through the net (default 8)")
+    parser.add_argument(
+        "--hints",
+        default=None,
+        help="colour hints for one photo, with a checkpoint trained with hints=random: a hints.json "
+        '([{"x": 120, "y": 48, "color": "#3366cc", "size": 5}, ...], photo pixels) or an RGBA strokes image',
+    )
     args = parser.parse_args(argv)
     if args.batch < 1:
         parser.error(f"--batch must be at least 1, not {args.batch}")
@@ -150,13 +158,25 @@ def _saved(saving: tuple[Path, Path, float, Future] | None, failed: list[str]) -
     log.info("%s -> %s (%.1f s)", src, dst, time.perf_counter() - start)
 
 
+def check_hints(args: argparse.Namespace, model, items: list) -> None:
+    """Hints are for one photo (their coordinates are its pixels), and for a model trained with hints."""
+    if args.hints is None:
+        return
+    model.require_hints()
+    if len(items) != 1:
+        raise ConfigError(f"--hints {args.hints} gives hints for one photo; got {len(items)} inputs")
+    if items[0][1].suffix == ".mp4":
+        raise ConfigError(f"--hints {args.hints} gives hints for one photo; {items[0][0]} is a film")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
         model = load_colorizer(args.ckpt, resolve_device(args.device))
         items, missing = expand_inputs(args.inputs, args.format)
-    except (CheckpointError, FileNotFoundError) as err:
+        check_hints(args, model, items)
+    except (CheckpointError, FileNotFoundError, ConfigError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     failed = [f"{arg}: no such file, folder or matching image or video" for arg in missing]
@@ -169,7 +189,9 @@ def main(argv: list[str] | None = None) -> int:
                 if dst.suffix == ".mp4":
                     log.info("%s", colorize_film(model, src, dst, args))
                     continue
-                result = colorize_image(model, load_rgb(src), args.size, args.precision)
+                img = load_rgb(src)
+                hints = None if args.hints is None else read_hints(args.hints, (img.height, img.width), model.ab_scale)
+                result = colorize_image(model, img, args.size, args.precision, hints)
             except Exception as err:  # one bad file must not stop the others
                 failed.append(str(err) if isinstance(err, ColorganError) else f"{src}: {type(err).__name__}: {err}")
                 continue

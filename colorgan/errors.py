@@ -43,3 +43,7 @@ class VideoRejected(ColorganError, ValueError):
 
 class UploadError(ColorganError, ValueError):
     """An upload that cannot be used; the message names the file and says why."""
+
+
+class HintError(ColorganError, ValueError):
+    """Colour hints that cannot be used (a hints.json or strokes image); the message names the file and why."""

@@ -21,6 +21,7 @@ from torch import Tensor
 from colorgan.color.chunks import Scratch, for_chunks
 from colorgan.color.uint8 import L_ab_to_uint8, L_ab_to_uint8_, rgb_to_L
 from colorgan.errors import ConfigError
+from colorgan.hints import resize_hints
 from colorgan.models.base import ColorizationModule
 
 MAX_ASPECT = 4  # the long side seen by the net is at most this many working sizes
@@ -46,19 +47,29 @@ def frames_lightness(frames: Tensor) -> Tensor:
 
 
 @torch.no_grad()
-def net_ab(model: ColorizationModule, L_full: Tensor, working_size: int | None = None, precision: str = "32") -> Tensor:
+def net_ab(
+    model: ColorizationModule,
+    L_full: Tensor,
+    working_size: int | None = None,
+    precision: str = "32",
+    hints: Tensor | None = None,
+) -> Tensor:
     """The net's ab ``(N, 2, h, w)`` on the model's device, for normalized ``L_full (N, 1, H, W)`` resized
     (antialiased) to ``working_shape``: short side ``working_size`` (default: the size it trained at).
     ``precision``: ``32``, or ``bf16`` (autocast: faster where the CPU or GPU has bf16 arithmetic, ab a
-    little different; ``python -m colorgan.benchmark infer`` measures both)."""
+    little different; ``python -m colorgan.benchmark infer`` measures both). ``hints``: a hint map
+    (``colorgan.hints``) at L's size, or any size of its aspect ratio (the demo's strokes on a preview),
+    resized to the working size; only for a model trained with hints."""
     if precision not in PRECISIONS:
         raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}; got {precision!r}")
     device = next(model.parameters()).device
     h, w = L_full.shape[-2:]
     shape = working_shape(h, w, working_size or int(model.meta["working_size"]))
     L = L_full if shape == (h, w) else F.interpolate(L_full, size=shape, mode="bilinear", antialias=True)
+    hints_net = None if hints is None else resize_hints(hints, shape).to(device)
     with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
-        return model(L.to(device)).float()
+        ab = model(L.to(device)) if hints_net is None else model(L.to(device), hints_net)
+    return ab.float()
 
 
 def _source_rows(rows: slice, H: int, h: int, device: torch.device) -> tuple[Tensor, Tensor, Tensor]:
@@ -123,9 +134,12 @@ def colorize_frames(
 
 
 @torch.no_grad()
-def predict_ab(model: ColorizationModule, L: Tensor, working_size: int | None = None) -> Tensor:
-    """ab ``(B, 2, H, W)`` for a normalized L ``(B, 1, H, W)``: the net at its working size, upsampled."""
-    return upsample_ab(net_ab(model, L, working_size), L.shape[-2:])
+def predict_ab(
+    model: ColorizationModule, L: Tensor, working_size: int | None = None, hints: Tensor | None = None
+) -> Tensor:
+    """ab ``(B, 2, H, W)`` for a normalized L ``(B, 1, H, W)``: the net at its working size (with ``hints``,
+    see ``net_ab``), upsampled."""
+    return upsample_ab(net_ab(model, L, working_size, hints=hints), L.shape[-2:])
 
 
 def _lightness_of_image(img: Image.Image, band_rows: int = 512) -> Tensor:
@@ -141,12 +155,17 @@ def _lightness_of_image(img: Image.Image, band_rows: int = 512) -> Tensor:
 
 @torch.no_grad()
 def colorize_image(
-    model: ColorizationModule, img: Image.Image, working_size: int | None = None, precision: str = "32"
+    model: ColorizationModule,
+    img: Image.Image,
+    working_size: int | None = None,
+    precision: str = "32",
+    hints: Tensor | None = None,
 ) -> Image.Image:
     """Colorize an RGB (or gray-as-RGB) image; the result has exactly its size and lightness. Beyond the
-    image and the result, memory holds its L (4 bytes a pixel) and the net's activations at its working size."""
+    image and the result, memory holds its L (4 bytes a pixel) and the net's activations at its working size.
+    ``hints``: a hint map ``(1, 3, H, W)`` of the image (``colorgan.hints.read_hints``), for a hint model."""
     L = _lightness_of_image(img if img.mode == "RGB" else img.convert("RGB"))  # (1, 1, H, W)
-    ab_small = net_ab(model, L, working_size, precision)
+    ab_small = net_ab(model, L, working_size, precision, hints)
     rgb = np.empty((*L.shape[2:], 3), dtype=np.uint8)
     _compose_strips(L, ab_small, model.ab_scale, torch.from_numpy(rgb)[None])
     del L

@@ -112,3 +112,14 @@ def ambiguous_runs(tmp_path_factory) -> list[Path]:
         train(compose_cfg(run, [*overrides, "trainer.max_steps=2", "trainer.log_every_n_steps=1"]))
         runs.append(run)
     return runs
+
+
+@pytest.fixture(scope="session")
+def hint_run(tmp_path_factory) -> Path:
+    """A run of gan with hints=random: one step on the sample photos at 32 px, validated (RUN/metrics.csv)."""
+    from colorgan.train import train
+
+    run = tmp_path_factory.mktemp("hint_run")
+    overrides = ["hints=random", *FAST, "logger=csv", "model.pretrain_epochs=0", "data.image_size=32"]
+    train(compose_cfg(run, [*overrides, "trainer.max_steps=1", "trainer.limit_val_batches=1"]))
+    return run

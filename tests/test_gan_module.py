@@ -45,7 +45,7 @@ def fit(model: GANColorizer, batch: dict, steps: int, steps_per_epoch: int | Non
 @torch.no_grad()
 def d_view(model: GANColorizer, batch: dict) -> tuple[float, float, float, float]:
     """(D loss, D score on real, D score on fake, G adversarial loss) on the batch."""
-    L, ab = model.split_batch(batch)
+    L, ab, _ = model.split_batch(batch)
     ab_hat = model.generator.eval()(L)
     real, fake = model.discriminate(L, ab), model.discriminate(L, ab_hat)
     loss = model.gan_loss

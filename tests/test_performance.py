@@ -58,7 +58,7 @@ def test_gan_in_bf16_with_channels_last_still_learns(photo_batch):
 
     model = make_gan(lr_g=1e-3, lambda_l1=100.0)
     model.channels_last = True
-    L, ab = model.split_batch(photo_batch)
+    L, ab, _ = model.split_batch(photo_batch)
     with torch.no_grad():
         before = (model.generator(L) - ab).abs().mean().item()
     fit(model, photo_batch, steps=10)

@@ -13,7 +13,7 @@ from tests.test_gan_module import fit
 def test_regression_loss_goes_down_on_one_batch(photo_batch, net, loss):
     torch.manual_seed(0)
     model = RegressionColorizer(generator=net(), optimizer=partial(torch.optim.Adam, lr=1e-3), loss=loss)
-    L, ab = model.split_batch(photo_batch)
+    L, ab, _ = model.split_batch(photo_batch)
     with torch.no_grad():
         before = model.loss_fn(model(L), ab).item()
         gray = model.loss_fn(torch.zeros_like(ab), ab).item()

@@ -15,9 +15,7 @@ from colorgan.data.scan import PROGRESS_EVERY_S
 log = logging.getLogger(__name__)
 
 
-def list_images(
-    root: Path, extensions: frozenset[str] = IMAGE_EXTENSIONS
-) -> tuple[list[str], np.ndarray, np.ndarray]:
+def list_images(root: Path, extensions: frozenset[str] = IMAGE_EXTENSIONS) -> tuple[list[str], np.ndarray, np.ndarray]:
     """``(relative paths, sizes, mtimes)`` of the image files (``extensions``) below ``root``, sorted by path.
 
     Symlinked folders are followed, each real folder once: every folder reachable without a link is

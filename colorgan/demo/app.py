@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import html
 import logging
 import shutil
@@ -10,6 +11,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from PIL import Image
 from colorgan.color import gray_rgb, rgb_to_L_ab
 from colorgan.data.images import IMAGE_EXTENSIONS
 from colorgan.data.scan import is_gray
+from colorgan.demo.hints import hint_section, hint_summary, request_hints, with_and_without_hints
 from colorgan.demo.uploads import read_upload
 from colorgan.errors import CheckpointError, ConfigError, UploadError
 from colorgan.inference import colorize_image, resolve_device, working_shape
@@ -66,7 +69,11 @@ class DemoColorizer:
         self.models, self.out_dir, self.max_pixels = models, out_dir, max_pixels
         self._last: Path | None = None
 
-    def __call__(self, upload: str | None, name: str | None, working_size: float | None) -> Result:
+    def __call__(
+        self, upload: str | None, name: str | None, working_size: float | None, hints_file: str | None = None,
+        strokes: np.ndarray | None = None,
+    ) -> Result:  # fmt: skip
+        """``hints_file`` (a hints.json) or ``strokes`` (an RGBA layer over the gray preview): colour hints."""
         if not upload:
             raise UploadError("no photo: upload one first")
         name = name or next(iter(self.models))
@@ -81,7 +88,8 @@ class DemoColorizer:
         img = read_upload(path, self.max_pixels, limit_setting="--max-megapixels")
         before = _preview(img)
         colour = not is_gray(before)
-        result = colorize_image(model, img, size)  # uses only the L of img: a colour photo is seen as gray
+        hints = request_hints(model, name, img, hints_file, strokes)
+        result = colorize_image(model, img, size, hints=hints)  # uses only the L of img: a colour photo is seen as gray
         if self._last is not None:  # Gradio has copied it to its cache (the queue runs one request at a time)
             shutil.rmtree(self._last, ignore_errors=True)
         self._last = self.out_dir / uuid.uuid4().hex
@@ -92,13 +100,15 @@ class DemoColorizer:
         note = (
             f"**{_html(path.name)}**, {img.width}x{img.height}: "
             + ("a colour photo, **converted to gray first** (the network sees only the lightness). " if colour else "")
+            + ("" if hints is None else f"With your colour hints ({int(hints[:, 2].sum())} hinted pixels). ")
             + f"Colorized by {_html(name)} at working size {size} "
             f"(the network ran at {net_w}x{net_h}) in {time.perf_counter() - start:.1f} s. "
             f"The PNG below is the full-resolution result ({img.width}x{img.height})."
         )
         log.info(  # the wall-clock span shows that requests never overlap (the queue runs one at a time)
-            "%s (%dx%d) colorized by %s at %d px in %.1f s [%.3f-%.3f] -> %s",
-            *(path.name, img.width, img.height, name, size, time.perf_counter() - start, started_at, time.time(), png),
+            "%s (%dx%d) colorized by %s at %d px%s in %.1f s [%.3f-%.3f] -> %s",
+            *(path.name, img.width, img.height, name, size, hint_summary(hints)),
+            *(time.perf_counter() - start, started_at, time.time(), png),
         )
         return Result(png, _gray(before), _preview(result), note)
 
@@ -110,29 +120,41 @@ own lightness and full resolution. The working size is the short side the networ
 finer colour detail and takes longer."""
 
 
-def _handler(colorizer: DemoColorizer):
+def _reported(work: Callable) -> Callable:
+    """``work`` for a Gradio event: a person's mistake (``UploadError``) or a failure reaches the page as one
+    line, and the server keeps serving."""
     import gradio as gr
 
-    def colorize(photo: str | None, checkpoint: str | None, working_size: float | None):
+    @functools.wraps(work)  # Gradio reads the parameters of the API from the signature
+    def run(photo: str | None, *args):
         try:
-            result = colorizer(photo, checkpoint, working_size)
+            return work(photo, *args)
         except UploadError as err:
             log.warning("refused: %s", err)
             raise gr.Error(_html(str(err)), title="Cannot colorize this", print_exception=False) from None
-        except Exception as err:  # reaches the page as one line; the server keeps serving
+        except Exception as err:
             log.exception("colorizing %s failed", photo)
             message = f"colorization failed: {type(err).__name__}: {err}"
             raise gr.Error(_html(message), print_exception=False) from None
+
+    return run
+
+
+def _handler(colorizer: DemoColorizer) -> Callable:
+    def colorize(photo: str | None, checkpoint: str | None, working_size: float | None, hints: str | None = None):
+        result = colorizer(photo, checkpoint, working_size, hints_file=hints)
         return str(result.png), result
 
-    return colorize
+    return _reported(colorize)
 
 
 def build_app(colorizer: DemoColorizer):
-    """The page: upload, checkpoint, working size -> before/after slider, note, full-resolution PNG."""
+    """The page: upload, checkpoint, working size -> before/after slider, note, full-resolution PNG; with a
+    checkpoint trained with hints, also an editor to paint colour hints on the gray photo."""
     import gradio as gr
 
     names = list(colorizer.models)
+    takes_hints = any(model.uses_hints for model in colorizer.models.values())
     sizes = ", ".join(f"{n}: {int(m.meta['working_size'])}" for n, m in colorizer.models.items())
     with gr.Blocks(title="colorgan demo", analytics_enabled=False, delete_cache=(600, RESULT_MAX_AGE_S)) as app:
         gr.Markdown(INTRO)
@@ -148,6 +170,12 @@ def build_app(colorizer: DemoColorizer):
                     maximum=MAX_WORKING_SIZE,
                     precision=0,
                 )
+                hints = gr.File(
+                    label="Colour hints (optional): a hints.json of points in the photo's pixels",
+                    file_types=[".json"],
+                    type="filepath",
+                    visible=takes_hints,
+                )
                 run = gr.Button("Colorize", variant="primary")
             with gr.Column():
                 slider = gr.ImageSlider(
@@ -160,15 +188,23 @@ def build_app(colorizer: DemoColorizer):
                 note = gr.Markdown()
                 png = gr.File(label="Full-resolution PNG", interactive=False)
         result = gr.State()
+        editor = None
+        if takes_hints:  # the gray photo in an editor to paint hints on, and the two results side by side
+            editor = hint_section(_reported(with_and_without_hints(colorizer)), [photo, checkpoint, working_size])
         gr.on(
             [photo.upload, run.click],
             _handler(colorizer),
-            [photo, checkpoint, working_size],
+            [photo, checkpoint, working_size, hints],
             [png, result],
             api_name="colorize",  # returns the PNG file only: State outputs are not part of the API
             concurrency_limit=1,  # one colorization at a time, whoever asks: memory stays bounded
             concurrency_id="colorize",
-        ).success(lambda r: ((r.before, r.after), r.note), result, [slider, note], api_visibility="private")
+        ).success(
+            lambda r: ((r.before, r.after), r.note, *([r.before] if editor else [])),  # paint on the gray photo
+            result,
+            [slider, note, *([editor] if editor else [])],
+            api_visibility="private",
+        )
     return app
 
 

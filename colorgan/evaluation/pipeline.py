@@ -11,6 +11,7 @@ import torch
 from omegaconf import DictConfig
 from pytorch_lightning.loggers import WandbLogger
 
+from colorgan.evaluation.hint_sweep import hint_sweep_report
 from colorgan.evaluation.protocols import scoring_loader
 from colorgan.evaluation.report import markdown_report, wandb_table, write_report
 from colorgan.evaluation.rows import describe_rows
@@ -50,6 +51,8 @@ def score_checkpoints(
     first_seeds = [members[0] for members in loaded.groups.values()]
     evaluation = evaluate_colorizers(loaded.models, loader, device, cfg, first_seeds, exclude_gray)
     summary = summarize(evaluation, loaded.groups, cfg.get("reference"), cfg.bootstrap_resamples, cfg.seed)
+    if cfg.get("hint_sweep"):  # PSNR and ΔE2000 against the number of revealed hints (Zhang et al. 2017, Fig. 6)
+        extra = {**(extra or {}), "hint_sweep": hint_sweep_report(cfg, loaded.models, loader, device, loaded.groups)}
     record = {
         "rows": describe_rows(loaded.groups, loaded.models, loaded.paths, evaluation),
         "data": cfg.data._target_.rsplit(".", 1)[-1],
@@ -60,5 +63,6 @@ def score_checkpoints(
     }
     record, written = write_report(Path(cfg.paths.output_dir), evaluation, summary, record, loaded.groups)
     log_to_trackers(loggers or [], evaluation, summary)
-    print(markdown_report(summary, evaluation, record) + f"\nwrote {', '.join(map(str, written.values()))}")
+    wrote = [*map(str, written.values()), *record.get("hint_sweep", {}).values(), *filter(None, [record.get("curves")])]
+    print(markdown_report(summary, evaluation, record) + f"\nwrote {', '.join(wrote)}")
     return summary, record

@@ -1,4 +1,4 @@
-"""The LightningModule every colorizer shares: forward(L) -> ab, evaluation, prediction."""
+"""The LightningModule every colorizer shares: forward(L, hints) -> ab, evaluation, prediction."""
 
 from __future__ import annotations
 
@@ -11,11 +11,15 @@ from torchmetrics import MeanMetric
 
 from colorgan import metrics
 from colorgan.color import AB_SCALE, L_ab_to_rgb, rgb_to_L_ab
+from colorgan.errors import ConfigError
+from colorgan.hints import HintSimulation, net_input
 from colorgan.models.batch_statistics import INFERENCE_NORMS, infer_with_batch_statistics
 
 # Where a checkpoint keeps what rebuilds and describes its colorizer (read by colorgan.training.checkpoint).
 MODEL_CONFIG_KEY = "colorgan_model_config"  # the resolved Hydra model config
 META_KEY = "colorgan_meta"  # name, working size, split, precision, selection metric...
+HINTED = "hinted"  # val/test metrics of a hint model given simulated hints: val/hinted_psnr, ...
+VAL_HINT_SEED = 2017  # validation hints are drawn from this seed plus the batch index: the same every epoch
 
 
 class StepChecks:
@@ -57,6 +61,13 @@ class ColorizationModule(pl.LightningModule):
     ``inference_batch`` images, as Isola et al. 2017 infer (``colorgan.models.batch_statistics``). Being in
     the model config, it travels in the checkpoint: validation, evaluate, compare, colorize and the
     demo all infer the way the paper does.
+
+    ``hints``: None (an automatic colorizer: the net sees L alone), or the settings of the hint simulation
+    (``colorgan.hints.HintSimulation``: conf/hints/random.yaml) of a user-guided colorizer (Zhang et al.
+    2017), whose net sees L, hint ab and a hint mask and trains on hints simulated from the true colours.
+    Such a model given no hints colorizes automatically. Its val/test metrics are those of automatic
+    colorization (comparable with any model's, so checkpoint selection means the same); ``val/hinted_*``
+    add the same metrics with simulated hints, drawn from a fixed seed per batch (the same every epoch).
     """
 
     # What to turn down when training diverges, as a user types it (named in the divergence policy's
@@ -72,6 +83,7 @@ class ColorizationModule(pl.LightningModule):
         compile_nets: bool = False,
         inference_norm: str = "running",
         inference_batch: int | None = None,
+        hints: dict | None = None,
     ):
         super().__init__()
         if inference_norm not in INFERENCE_NORMS:
@@ -85,14 +97,38 @@ class ColorizationModule(pl.LightningModule):
         self.compile_nets = compile_nets  # torch.compile the nets in place (checkpoint keys unchanged)
         self.model_config: dict | None = None
         self.meta: dict[str, Any] = {"name": type(generator).__name__, "working_size": 256}
-        self.val_metrics = nn.ModuleDict({name: MeanMetric() for name in metrics.METRIC_NAMES})
-        self.test_metrics = nn.ModuleDict({name: MeanMetric() for name in metrics.METRIC_NAMES})
+        self.hint_simulation = HintSimulation(**hints) if hints is not None else None
+        names = [*metrics.METRIC_NAMES, *(f"{HINTED}_{n}" for n in metrics.METRIC_NAMES if self.uses_hints)]
+        self.val_metrics = nn.ModuleDict({name: MeanMetric() for name in names})
+        self.test_metrics = nn.ModuleDict({name: MeanMetric() for name in names})
 
-    def forward(self, L: Tensor) -> Tensor:
-        """Normalized L ``(B, 1, H, W)`` -> normalized ab ``(B, 2, H, W)``."""
+    @property
+    def uses_hints(self) -> bool:
+        """Whether the net takes colour hints (trained with ``hints=random``)."""
+        return self.hint_simulation is not None
+
+    def require_hints(self) -> None:
+        """Refuse, by name, to give hints to a model trained without them."""
+        if not self.uses_hints:
+            raise ConfigError(
+                f"{self.meta['name']} was trained without colour hints (hints=none), so it cannot take any: "
+                "colorize without hints, or train a model with hints=random"
+            )
+
+    def net_input(self, L: Tensor, hints: Tensor | None = None) -> Tensor:
+        """What the net sees: L, or for a hint model L, hint ab and the centred mask (``colorgan.hints``)."""
+        if self.uses_hints:
+            return net_input(L, hints)
+        if hints is not None:
+            self.require_hints()
+        return L
+
+    def forward(self, L: Tensor, hints: Tensor | None = None) -> Tensor:
+        """Normalized L ``(B, 1, H, W)`` and a hint map ``(B, 3, H, W)`` or None -> normalized ab ``(B, 2, H, W)``."""
+        x = self.net_input(L, hints)
         if self.inference_norm == "batch" and not self.training:
-            return self.ab_from_output(infer_with_batch_statistics(self.generator, L, self.inference_batch), L)
-        return self.ab_from_output(self.generator(L), L)
+            return self.ab_from_output(infer_with_batch_statistics(self.generator, x, self.inference_batch), L)
+        return self.ab_from_output(self.generator(x), L)
 
     def ab_from_output(self, out: Tensor, L: Tensor) -> Tensor:
         """The net's output as ab ``(B, 2, H, W)``: here the net predicts ab itself."""
@@ -108,10 +144,12 @@ class ColorizationModule(pl.LightningModule):
     def trained_nets(self) -> list[nn.Module]:
         return [self.generator]
 
-    def split_batch(self, batch: dict) -> tuple[Tensor, Tensor]:
-        """RGB uint8 ``(B, 3, H, W)`` -> normalized L ``(B, 1, H, W)`` and ab ``(B, 2, H, W)``."""
+    def split_batch(self, batch: dict) -> tuple[Tensor, Tensor, Tensor | None]:
+        """RGB uint8 ``(B, 3, H, W)`` -> normalized L ``(B, 1, H, W)``, ab ``(B, 2, H, W)`` and, for a hint
+        model in training, hints simulated from that ab (``(B, 3, H, W)``; else None)."""
         L, ab = rgb_to_L_ab(batch["rgb"], self.ab_scale)
-        return (L.contiguous(memory_format=torch.channels_last) if self.channels_last else L), ab
+        hints = self.hint_simulation(ab) if self.training and self.uses_hints else None
+        return (L.contiguous(memory_format=torch.channels_last) if self.channels_last else L), ab, hints
 
     def to_rgb(self, L: Tensor, ab: Tensor) -> Tensor:
         return L_ab_to_rgb(L, ab, self.ab_scale)
@@ -120,32 +158,40 @@ class ColorizationModule(pl.LightningModule):
         """The ab prior that rebalances val/test AuC; None (the default): no rebalanced AuC is logged."""
         return None
 
-    def _evaluate(self, batch: dict, split: str, store: nn.ModuleDict) -> dict[str, Tensor] | None:
+    def _score(self, L: Tensor, ab: Tensor, ab_hat: Tensor, split: str, store: nn.ModuleDict, prefix: str = "") -> None:
+        scores = metrics.colorization_metrics(self.to_rgb(L, ab_hat), self.to_rgb(L, ab), self.metric_prior())
+        for name, values in scores.items():
+            if prefix + name in store:  # a pooled metric (rebalanced AuC) is weighted by its pixels' weights
+                metric = store[prefix + name]
+                metric.update(values, scores[metrics.POOLED[name]] if name in metrics.POOLED else 1.0)
+                self.log(f"{split}/{prefix}{name}", metric, on_step=False, on_epoch=True, batch_size=L.shape[0])
+
+    def _evaluate(self, batch: dict, split: str, store: nn.ModuleDict, batch_idx: int = 0) -> dict[str, Tensor] | None:
         if "unreadable" in batch:  # files that broke after indexing: left out of the scores, counted
             count = float(len(batch["unreadable"]))
             self.log(f"{split}/unreadable_images", count, reduce_fx="sum", sync_dist=True, batch_size=1)
         if batch["rgb"].shape[0] == 0:  # all unreadable, or a DDP rank's padding (fewer images than ranks):
             logged = [*metrics.METRIC_NAMES, *([metrics.REBALANCED_AUC] if self.metric_prior() is not None else [])]
+            logged += [f"{HINTED}_{name}" for name in logged if self.uses_hints]
             for name in logged:  # the keys a scored batch logs on the other ranks: their sync is collective
                 self.log(f"{split}/{name}", store[name], on_step=False, on_epoch=True, batch_size=1)
             return None
-        L, ab = self.split_batch(batch)
+        L, ab, _ = self.split_batch(batch)
         ab_hat = self(L)
-        scores = metrics.colorization_metrics(self.to_rgb(L, ab_hat), self.to_rgb(L, ab), self.metric_prior())
-        for name, values in scores.items():
-            if name in store:  # a pooled metric (rebalanced AuC) is weighted by its share of the pixels' weights
-                store[name].update(values, scores[metrics.POOLED[name]] if name in metrics.POOLED else 1.0)
-                self.log(f"{split}/{name}", store[name], on_step=False, on_epoch=True, batch_size=L.shape[0])
+        self._score(L, ab, ab_hat, split, store)
+        if self.uses_hints:  # the same images with simulated hints, the same ones every epoch
+            hints = self.hint_simulation(ab, torch.Generator().manual_seed(VAL_HINT_SEED + batch_idx))
+            self._score(L, ab, self(L, hints), split, store, prefix=f"{HINTED}_")
         return {"L": L, "ab_hat": ab_hat.float(), "ab": ab}
 
     def validation_step(self, batch: dict, batch_idx: int) -> dict[str, Tensor] | None:
-        return self._evaluate(batch, "val", self.val_metrics)
+        return self._evaluate(batch, "val", self.val_metrics, batch_idx)
 
     def test_step(self, batch: dict, batch_idx: int) -> dict[str, Tensor] | None:
-        return self._evaluate(batch, "test", self.test_metrics)
+        return self._evaluate(batch, "test", self.test_metrics, batch_idx)
 
     def predict_step(self, batch: dict, batch_idx: int) -> Tensor:
-        L, _ = self.split_batch(batch)
+        L, _, _ = self.split_batch(batch)
         return self.to_rgb(L, self(L))  # (B, 3, H, W) in [0, 1]
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:

@@ -19,7 +19,7 @@ from torchmetrics import MeanMetric
 from colorgan import metrics
 from colorgan.color import AB_SCALE, ab_bins
 from colorgan.errors import ConfigError
-from colorgan.models.base import MODEL_CONFIG_KEY, ColorizationModule, StepChecks, trainable
+from colorgan.models.base import HINTED, MODEL_CONFIG_KEY, ColorizationModule, StepChecks, trainable
 from colorgan.models.gan_module import OptimizerFactory, SchedulerFactory
 
 log = logging.getLogger(__name__)
@@ -64,13 +64,16 @@ class ClassificationColorizer(ColorizationModule):
         compile_nets: bool = False,
         inference_norm: str = "running",
         inference_batch: int | None = None,
+        hints: dict | None = None,
     ):
         if loss not in LOSSES:
             raise ValueError(f"model.loss must be one of {', '.join(LOSSES)}; got {loss!r}")
         centres = resolve_bins(bins, bins_file, grid)
         out_channels = centres.shape[0] if loss == "classification" else 2
         net = generator(out_channels=out_channels)
-        super().__init__(net, ab_scale, channels_last, divergence, compile_nets, inference_norm, inference_batch)
+        super().__init__(
+            net, ab_scale, channels_last, divergence, compile_nets, inference_norm, inference_batch, hints=hints
+        )
         self.register_buffer("bins", centres)  # (Q, 2) ab in Lab units
         self.register_buffer("prior", torch.zeros(centres.shape[0]))  # (Q,) smoothed prior; zeros: not known yet
         self.loss, self.optimizer, self.scheduler = loss, optimizer, scheduler
@@ -79,7 +82,8 @@ class ClassificationColorizer(ColorizationModule):
         self.temperature = temperature
         self.nongray_threshold = nongray_threshold
         for store in (self.val_metrics, self.test_metrics):  # val/auc_rebalanced: this model has a prior
-            store[metrics.REBALANCED_AUC] = MeanMetric()
+            for prefix in ("", *([f"{HINTED}_"] if self.uses_hints else [])):
+                store[prefix + metrics.REBALANCED_AUC] = MeanMetric()
         if bins is None:
             log.info("ab bins: %d (%s)", centres.shape[0], bins_file or f"in-gamut sRGB grid of {grid:g}")
 
@@ -117,8 +121,8 @@ class ClassificationColorizer(ColorizationModule):
 
     def training_step(self, batch: dict, batch_idx: int) -> Tensor | None:
         buffers = self.divergence.snapshot(self)
-        L, ab = self.split_batch(batch)
-        loss = self.objective(self.generator(L), ab)
+        L, ab, hints = self.split_batch(batch)
+        loss = self.objective(self.generator(self.net_input(L, hints)), ab)
         self.log("train/loss", loss, prog_bar=True)
         if not self.divergence.finite("train/loss", loss, self):
             self.divergence.restore(self, buffers)

@@ -101,8 +101,8 @@ class GANColorizer(ColorizationModule):
         opt_g, opt_d = self.optimizers()
         step = self.global_step
         buffers = self.divergence.snapshot(self)
-        L, ab = self.split_batch(batch)
-        ab_hat = self(L)
+        L, ab, hints = self.split_batch(batch)  # hints: simulated for a hint model, else None
+        ab_hat = self(L, hints)
         l1 = F.l1_loss(ab_hat.float(), ab)
         if self.pretraining:
             if self.divergence.defers or self.divergence.finite("train/g_l1", l1, self):

@@ -30,8 +30,8 @@ class RegressionColorizer(ColorizationModule):
 
     def training_step(self, batch: dict, batch_idx: int) -> Tensor | None:
         buffers = self.divergence.snapshot(self)
-        L, ab = self.split_batch(batch)
-        loss = self.loss_fn(self(L).float(), ab)
+        L, ab, hints = self.split_batch(batch)
+        loss = self.loss_fn(self(L, hints).float(), ab)
         self.log("train/loss", loss, prog_bar=True)
         if not self.divergence.finite("train/loss", loss, self):
             self.divergence.restore(self, buffers)

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from colorgan.hints import net_input
 from colorgan.models.base import ColorizationModule
 from colorgan.models.gan_module import GANColorizer
 
@@ -50,6 +51,7 @@ class StepRunner:
         self.nets = [copy.deepcopy(net).to(self.device).train() for net in module.trained_nets()]
         self.gan_loss = module.gan_loss if isinstance(module, GANColorizer) else None
         self.lambda_l1 = module.lambda_l1 if isinstance(module, GANColorizer) else 0.0
+        self.hinted = module.uses_hints
         self.channels_last = False
         self.timeline: list[float] = []
         self._pace: list[float] | None = None
@@ -89,7 +91,7 @@ class StepRunner:
         for p in self.parameters():
             p.grad = None
         with _autocast(precision, L.device):
-            run_passes(self.nets, L, ab, self.gan_loss, self.lambda_l1)
+            run_passes(self.nets, L, ab, self.gan_loss, self.lambda_l1, self.hinted)
 
     def timed_step(self, L: Tensor, ab: Tensor, precision: str, pace: list[float] | None = None) -> float:
         """Seconds of one ``step``; raises ``Overtime`` when it falls behind ``pace``."""
@@ -124,10 +126,13 @@ def deadline(nets: list[nn.Module], seconds: float | None) -> Iterator[None]:
             hook.remove()
 
 
-def run_passes(nets: list[nn.Module], L: Tensor, ab: Tensor, gan_loss: nn.Module | None, lambda_l1: float) -> None:
-    """The forward and backward passes of one training step (see ``StepRunner``)."""
+def run_passes(
+    nets: list[nn.Module], L: Tensor, ab: Tensor, gan_loss: nn.Module | None, lambda_l1: float, hinted: bool = False
+) -> None:
+    """The forward and backward passes of one training step (see ``StepRunner``); ``hinted``: G also sees
+    colour hints (none are given: the cost is the same)."""
     G = nets[0]
-    ab_hat = G(L)  # (B, 2, H, W)
+    ab_hat = G(net_input(L, None) if hinted else L)  # (B, 2, H, W)
     if gan_loss is None:
         ab_hat.float().square().mean().backward()
         return
@@ -146,7 +151,7 @@ def step_flops(module: ColorizationModule, image_size: int, batch: int) -> int:
     L = torch.zeros(batch, 1, image_size, image_size, device="meta")
     ab = torch.zeros(batch, 2, image_size, image_size, device="meta")
     with FlopCounterMode(display=False) as counter:
-        run_passes(nets, L, ab, gan_loss, 1.0)
+        run_passes(nets, L, ab, gan_loss, 1.0, module.uses_hints)
     return int(counter.get_total_flops())
 
 

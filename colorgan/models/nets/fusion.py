@@ -104,11 +104,12 @@ class FusionNet(nn.Module):
         )
         return self.classifier((rgb - self.mean) / self.std)
 
-    def forward(self, L: Tensor) -> Tensor:
-        h, w = L.shape[-2:]
-        x = pad_to_multiple(L, self.stride)
-        features = self.encoder(x)  # (B, 256, H/8, W/8)
-        emb = self.embed(L).to(features.dtype)[:, :, None, None].expand(-1, -1, *features.shape[-2:])
+    def forward(self, x: Tensor) -> Tensor:
+        """``(B, in_channels, H, W)``: L, then hint ab and mask for a hint net -> ab ``(B, 2, H, W)``. The
+        classifier sees the gray image of L alone, hints or not."""
+        h, w = x.shape[-2:]
+        features = self.encoder(pad_to_multiple(x, self.stride))  # (B, 256, H/8, W/8)
+        emb = self.embed(x[:, :1]).to(features.dtype)[:, :, None, None].expand(-1, -1, *features.shape[-2:])
         y = self.decoder(self.fuse(torch.cat([features, emb], dim=1)))
         y = F.interpolate(y, scale_factor=2, mode="nearest")
         return y[..., :h, :w]  # (B, 2, H, W)

@@ -48,9 +48,9 @@ class Pix2PixUNet(nn.Module):
             self.ups.append(nn.Sequential(*up))
         init_pix2pix_weights(self)
 
-    def forward(self, L: Tensor) -> Tensor:
-        h, w = L.shape[-2:]
-        x = pad_to_multiple(L, self.stride)
+    def forward(self, x: Tensor) -> Tensor:
+        h, w = x.shape[-2:]  # x: L, or L and colour hints (in_channels=4)
+        x = pad_to_multiple(x, self.stride)
         skips = []
         for down in self.downs:
             x = down(x)

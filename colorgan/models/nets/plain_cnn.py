@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
@@ -57,8 +58,9 @@ class PlainCNN(nn.Module):
         self.net = nn.Sequential(*layers)
         self.stride = 2 ** len(encoder_widths)
 
-    def forward(self, L: Tensor) -> Tensor:
-        h, w = L.shape[-2:]
-        x = (L + 1.0) * L_SCALE if self.lightness == "lab" else L  # (B, 1, H, W)
+    def forward(self, x: Tensor) -> Tensor:
+        h, w = x.shape[-2:]  # x: L (B, 1, H, W), or L and colour hints (in_channels=4)
+        if self.lightness == "lab":  # only L is rescaled to 0..100; the hint channels keep their scale
+            x = torch.cat([(x[:, :1] + 1.0) * L_SCALE, x[:, 1:]], dim=1)
         ab = F.interpolate(self.net(pad_to_multiple(x, self.stride)), scale_factor=2, mode="nearest")
         return ab[..., :h, :w]  # (B, 2, H, W)

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from colorgan.models.nets.layers import pad_to_multiple
-from colorgan.models.nets.timm_models import create_timm_model
+from colorgan.models.nets.timm_models import create_timm_model, widen_first_conv
 
 
 def _conv_bn_relu(cin: int, cout: int) -> nn.Sequential:
@@ -32,13 +32,18 @@ class ResNetUNet(nn.Module):
     Decoder widths follow the encoder's own ``feature_info`` (a level's decoder width is its skip
     width), so any timm CNN backbone works by name. The last block also sees the input L.
     Inputs of any size are padded to the encoder's stride and the output cropped back.
+
+    ``in_channels`` > 1 (L and colour hints): the encoder is built for L alone, so pretrained weights load
+    as timm adapts them to one channel, and then its first conv is widened with zero weights for the rest.
     """
 
     def __init__(
         self, backbone: str = "resnet18", pretrained: bool | str = False, in_channels: int = 1, out_channels: int = 2
     ):
         super().__init__()
-        self.encoder = create_timm_model(backbone, pretrained, features_only=True, in_chans=in_channels)
+        self.encoder = create_timm_model(backbone, pretrained, features_only=True, in_chans=1)
+        if in_channels > 1:
+            widen_first_conv(self.encoder, in_channels)
         widths = self.encoder.feature_info.channels()  # e.g. resnet18: [64, 64, 128, 256, 512]
         self.stride = max(self.encoder.feature_info.reduction())
         blocks, cin = [], widths[-1]
@@ -49,9 +54,10 @@ class ResNetUNet(nn.Module):
         self.final = DecoderBlock(cin, in_channels, max(cin // 2, 16))
         self.head = nn.Conv2d(max(cin // 2, 16), out_channels, kernel_size=1)
 
-    def forward(self, L: Tensor) -> Tensor:
-        h, w = L.shape[-2:]
-        x = pad_to_multiple(L, self.stride)
+    def forward(self, x: Tensor) -> Tensor:
+        """``(B, in_channels, H, W)``: L, then hint ab and mask for a hint net -> ab ``(B, 2, H, W)``."""
+        h, w = x.shape[-2:]
+        x = pad_to_multiple(x, self.stride)
         features = self.encoder(x)
         y = features[-1]
         for block, skip in zip(self.decoder, reversed(features[:-1])):

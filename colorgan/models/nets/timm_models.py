@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import timm
+import torch
 from torch import nn
 
 
@@ -34,3 +35,23 @@ def create_timm_model(name: str, pretrained: bool | str = False, **kwargs) -> nn
             "Either pass a local weights file (pretrained=/path/to/weights.safetensors), "
             "or train from scratch (pretrained=false)."
         ) from err
+
+
+def widen_first_conv(model: nn.Module, in_channels: int) -> None:
+    """Give ``model``'s first conv (built for one input channel) ``in_channels`` inputs, in place: the first
+    keeps its weights (pretrained or not), the new ones start at zero, so the widened net computes what the
+    one-channel net computed until training teaches it to use its new inputs (colour hints)."""
+    name, conv = next((n, m) for n, m in model.named_modules() if isinstance(m, nn.Conv2d))
+    if conv.in_channels != 1:
+        raise ValueError(f"expected the first conv ({name}) to take 1 channel, it takes {conv.in_channels}")
+    wide = nn.Conv2d(
+        in_channels, conv.out_channels, conv.kernel_size, conv.stride, conv.padding, conv.dilation, conv.groups,
+        bias=conv.bias is not None, padding_mode=conv.padding_mode,
+    ).to(conv.weight.device, conv.weight.dtype)  # fmt: skip
+    with torch.no_grad():
+        wide.weight.zero_()
+        wide.weight[:, :1] = conv.weight
+        if conv.bias is not None:
+            wide.bias.copy_(conv.bias)
+    parent, _, attr = name.rpartition(".")
+    setattr(model.get_submodule(parent) if parent else model, attr, wide)

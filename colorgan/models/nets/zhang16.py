@@ -39,7 +39,8 @@ def _conv_block(cin: int, cout: int, convs: int, stride: int, dilation: int) -> 
 
 
 class Zhang16Net(nn.Module):
-    """L ``(B, 1, H, W)`` in [-1, 1] -> ``(B, out_channels, ceil(H/4), ceil(W/4))``.
+    """L ``(B, 1, H, W)`` in [-1, 1] -> ``(B, out_channels, ceil(H/4), ceil(W/4))``; with ``in_channels=4``,
+    L followed by colour hints (hint ab and mask, ``colorgan.hints``).
 
     ``out_channels``: the number of ab bins (logits of the colour distribution, the paper's
     classification net), or 2 for the regression variant (ab / ab_scale). ``base_channels`` scales
@@ -48,9 +49,9 @@ class Zhang16Net(nn.Module):
 
     stride = 8
 
-    def __init__(self, out_channels: int = 313, base_channels: int = 64):
+    def __init__(self, out_channels: int = 313, base_channels: int = 64, in_channels: int = 1):
         super().__init__()
-        blocks, cin = [], 1
+        blocks, cin = [], in_channels
         for convs, width, stride, dilation in _BLOCKS:
             blocks.append(_conv_block(cin, width * base_channels, convs, stride, dilation))
             cin = width * base_channels
@@ -69,7 +70,8 @@ class Zhang16Net(nn.Module):
         self.head = nn.Conv2d(up, out_channels, 1)  # the prototxt's conv8_313
         self.out_channels = out_channels
 
-    def forward(self, L: Tensor) -> Tensor:
-        h, w = L.shape[-2:]
-        out = self.head(self.blocks(pad_to_multiple(L, self.stride) * L_CENTER))
+    def forward(self, x: Tensor) -> Tensor:
+        h, w = x.shape[-2:]
+        # every channel x 50: L in the prototxt's units, and the hints (within +-1) on the same scale
+        out = self.head(self.blocks(pad_to_multiple(x, self.stride) * L_CENTER))
         return out[..., : -(-h // 4), : -(-w // 4)]  # the padding's share of the 1/4-resolution output cut off

@@ -20,6 +20,7 @@ import sys
 import torch
 
 from colorgan.benchmarks import data_path, index_build, infer_path, train_step
+from colorgan.errors import ColorganError
 from colorgan.inference import resolve_device
 from colorgan.training.machine import cpu_description
 
@@ -80,7 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     sizes = {"size": args.size, "batch": args.batch} if args.command != "index" else {}
     settings = {"command": args.command, **sizes, **machine()}
     run = {"data": data_path.run, "train": train_step.run, "infer": infer_path.run, "index": index_build.run}
-    rows, extra = run[args.command](args, device)
+    try:
+        rows, extra = run[args.command](args, device)
+    except ColorganError as err:  # e.g. --source streaming without the streaming extra: one line
+        raise SystemExit(f"error: {err}") from err
     record = report(f"benchmark {args.command}", rows, {**settings, **extra})
     print(json.dumps(record))
     return 0

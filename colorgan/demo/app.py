@@ -23,7 +23,7 @@ from colorgan.compare import load_models
 from colorgan.data.images import IMAGE_EXTENSIONS
 from colorgan.data.scan import is_gray
 from colorgan.demo.uploads import read_upload
-from colorgan.errors import CheckpointError, ConfigError, UploadError
+from colorgan.errors import CheckpointError, ConfigError, MissingExtra, UploadError, import_extra
 from colorgan.inference import colorize_image, resolve_device, working_shape
 from colorgan.models.base import ColorizationModule
 
@@ -191,9 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
-        import gradio  # noqa: F401  (only the demo needs it)
-    except ImportError:
-        print("error: the demo needs gradio: pip install 'colorgan[demo]' (or -r requirements.txt)", file=sys.stderr)
+        import_extra("gradio", "demo", "the demo")  # only the demo needs it
+    except MissingExtra as err:
+        print(f"error: {err}", file=sys.stderr)
         return 2
     try:
         cfg = OmegaConf.create({"ckpts": args.ckpt, "names": args.name})

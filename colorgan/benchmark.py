@@ -21,6 +21,7 @@ import sys
 import torch
 
 from colorgan.benchmarks import data_path, index_build, infer_path, train_step
+from colorgan.errors import ColorganError
 from colorgan.inference import resolve_device
 from colorgan.training.machine import cpu_description
 from colorgan.video import require_video_extra
@@ -103,7 +104,10 @@ def main(argv: list[str] | None = None) -> int:
     settings = {"command": args.command, **sizes, **machine()}
     run = {"data": data_path.run, "train": train_step.run, "infer": infer_path.run, "index": index_build.run}
     run["video"] = video_path_run
-    rows, extra = run[args.command](args, device)
+    try:
+        rows, extra = run[args.command](args, device)
+    except ColorganError as err:  # e.g. --source streaming without the streaming extra: one line
+        raise SystemExit(f"error: {err}") from err
     record = report(f"benchmark {args.command}", rows, {**settings, **extra})
     print(json.dumps(record))
     return 0

@@ -8,9 +8,16 @@ from typing import TypeVar
 
 from omegaconf import DictConfig, OmegaConf
 
-from colorgan.errors import ColorganError
+from colorgan.errors import ColorganError, MissingExtra, import_extra
 
 T = TypeVar("T")
+# Config choices that only a Hydra plugin of the sweeps extra provides: (group, choice prefix) -> its module
+SWEEP_PLUGINS = {
+    ("hparams_search", "optuna"): "hydra_plugins.hydra_optuna_sweeper",
+    ("hydra/sweeper", "optuna"): "hydra_plugins.hydra_optuna_sweeper",
+    ("hydra/launcher", "slurm"): "hydra_plugins.hydra_submitit_launcher",
+    ("hydra/launcher", "submitit"): "hydra_plugins.hydra_submitit_launcher",
+}
 
 
 def config_dir() -> str:
@@ -35,5 +42,33 @@ def run_task(task: Callable[[DictConfig], T], cfg: DictConfig) -> T:
         raise SystemExit(f"error: missing required setting(s): {', '.join(missing)} (add {missing[0]}=...)")
     try:
         return task(cfg)
-    except user_errors() as err:
-        raise SystemExit(f"error: {err}") from err
+    except Exception as err:
+        cause = user_error_in(err)
+        if cause is None:
+            raise
+        raise SystemExit(f"error: {cause}") from err
+
+
+def user_error_in(err: BaseException) -> BaseException | None:
+    """``err`` or the first error it was raised from that is a user's mistake (Hydra's instantiate wraps
+    what a config's ``_target_`` raises, e.g. a data module asking for a missing extra), else None."""
+    seen = set()
+    while err is not None and id(err) not in seen:
+        if isinstance(err, user_errors()):
+            return err
+        seen.add(id(err))
+        err = err.__cause__
+    return None
+
+
+def require_sweep_plugins(overrides: list[str]) -> None:
+    """Exit with one line naming the sweeps extra when an override needs a Hydra plugin that is not installed
+    (Hydra itself would report a config it cannot find, with its search path)."""
+    for override in overrides:
+        group, _, choice = override.lstrip("+~").partition("=")
+        for (plugin_group, prefix), module in SWEEP_PLUGINS.items():
+            if group == plugin_group and choice.startswith(prefix):
+                try:
+                    import_extra(module, "sweeps", override)
+                except MissingExtra as err:
+                    raise SystemExit(f"error: {err}") from err

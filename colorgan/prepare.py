@@ -11,12 +11,14 @@ import hydra
 from omegaconf import DictConfig
 
 from colorgan.cli import config_dir, run_task
-from colorgan.data.streaming.layout import SPLIT_NAME, join
-from colorgan.data.streaming.prepare import prepare_dataset
 
 
 def prepare(cfg: DictConfig) -> dict:
     """Prepare ``cfg.data`` into ``cfg.out``; return what colorgan.json records."""
+    # here, not at the top: without the streaming extra the command says so in one line (run_task)
+    from colorgan.data.streaming.layout import SPLIT_NAME, join
+    from colorgan.data.streaming.prepare import prepare_dataset
+
     record = prepare_dataset(
         hydra.utils.instantiate(cfg.data), str(cfg.out), cfg.max_side, cfg.jpeg_quality, cfg.chunk_bytes,
         cfg.num_workers, cfg.overwrite,

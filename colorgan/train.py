@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import signal
+import sys
 from pathlib import Path
 
 import hydra
@@ -22,7 +23,7 @@ from pytorch_lightning.plugins.environments import SLURMEnvironment, TorchElasti
 from pytorch_lightning.utilities import rank_zero_only
 from pytorch_lightning.utilities.exceptions import SIGTERMException
 
-from colorgan.cli import config_dir, run_task
+from colorgan.cli import config_dir, require_sweep_plugins, run_task
 from colorgan.errors import ConfigError, DivergenceError
 from colorgan.models.build import build_model
 from colorgan.training.ab_prior import ABPriorPass
@@ -160,8 +161,14 @@ def train(cfg: DictConfig) -> float | None:
 
 
 @hydra.main(version_base="1.3", config_path=config_dir(), config_name="train")
-def main(cfg: DictConfig) -> float | None:
+def hydra_main(cfg: DictConfig) -> float | None:
     return run_task(train, cfg)
+
+
+def main() -> float | None:
+    """The command line: Hydra's, after checking that a sweep's plugins are installed."""
+    require_sweep_plugins(sys.argv[1:])
+    return hydra_main()
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import setuptools
+import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
@@ -113,3 +114,24 @@ def test_a_wheel_carries_the_configs_and_its_commands_find_them(tmp_path):
     (tmp_path / "elsewhere").mkdir()
     out = _print_configs(tmp_path / "elsewhere", tmp_path / "site", ("train",))  # the unpacked wheel only
     assert out.count("task_name: train") == 1
+
+
+def test_the_citation_and_the_licence_name_this_version_and_the_package_licence():
+    citation = yaml.safe_load((ROOT / "CITATION.cff").read_text())
+    version = importlib.import_module("colorgan").__version__
+    assert citation["cff-version"] == "1.2.0"
+    assert citation["version"] == citation["preferred-citation"]["version"] == version
+    assert citation["license"] == citation["preferred-citation"]["license"] == PROJECT["license"] == "MIT"
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License\n\nCopyright (c) 2026 the colorgan authors\n")
+    assert PROJECT["license-files"] == ["LICENSE"]
+
+
+def test_the_python_floor_is_one_number_everywhere_and_this_interpreter_meets_it():
+    floor = Version(PROJECT["requires-python"].removeprefix(">="))
+    assert floor >= Version("3.11")  # numpy 2.4 needs it, and these tests read TOML with tomllib
+    assert PYPROJECT["tool"]["ruff"]["target-version"] == f"py{floor.major}{floor.minor}"
+    versions = [
+        c.rsplit(" :: ", 1)[-1] for c in PROJECT["classifiers"] if c.startswith("Programming Language :: Python :: 3.")
+    ]
+    assert min(map(Version, versions)) == floor
+    assert sys.version_info >= (floor.major, floor.minor)

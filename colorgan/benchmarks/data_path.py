@@ -21,8 +21,6 @@ from colorgan.color import AB_SCALE, L_SCALE, rgb_to_L_ab
 from colorgan.data import FolderDataModule
 from colorgan.data.images import load_rgb
 from colorgan.data.split import Split
-from colorgan.data.streaming import StreamingDataModule
-from colorgan.data.streaming.prepare import prepare_dataset
 
 
 class ClassicLabDataset(Dataset):
@@ -62,6 +60,9 @@ def measure(loader: DataLoader, to_device, batches: int) -> float:
 def streaming_loader(dm: FolderDataModule, args: argparse.Namespace, folder: str) -> DataLoader:
     """The same files, repeated as the folder path repeats them, prepared in ``folder`` and streamed
     by ``data=streaming``'s loader (litdata; original bytes, so the same draft-mode decode)."""
+    from colorgan.data.streaming import StreamingDataModule  # the streaming extra, only for --source streaming
+    from colorgan.data.streaming.prepare import prepare_dataset
+
     dm.split = Split(dm.train_files.select(np.tile(np.arange(len(dm.train_files)), dm.repeat)), [], [], dm.split.rule)
     prepare_dataset(dm, folder, num_workers=max(1, args.workers))
     streamed = StreamingDataModule(input_dir=folder, image_size=args.size, batch_size=args.batch,

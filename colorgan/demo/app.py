@@ -24,7 +24,7 @@ from colorgan.data.images import IMAGE_EXTENSIONS
 from colorgan.data.scan import is_gray
 from colorgan.demo.hints import hint_section, hint_summary, request_hints, with_and_without_hints
 from colorgan.demo.uploads import read_upload
-from colorgan.errors import CheckpointError, ConfigError, UploadError
+from colorgan.errors import CheckpointError, ConfigError, MissingExtra, UploadError, import_extra
 from colorgan.inference import colorize_image, resolve_device, working_shape
 from colorgan.models.base import ColorizationModule
 from colorgan.training.checkpoint import load_checkpoints
@@ -226,9 +226,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
-        import gradio  # noqa: F401  (only the demo needs it)
-    except ImportError:
-        print("error: the demo needs gradio: pip install 'colorgan[demo]' (or -r requirements.txt)", file=sys.stderr)
+        import_extra("gradio", "demo", "the demo")  # only the demo needs it
+    except MissingExtra as err:
+        print(f"error: {err}", file=sys.stderr)
         return 2
     try:
         models = load_checkpoints(args.ckpt, args.name, resolve_device(args.device)).models  # names: one row per name

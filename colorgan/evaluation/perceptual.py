@@ -14,6 +14,8 @@ from functools import partial
 from torch import Tensor
 from torchmetrics import Metric
 
+from colorgan.errors import MissingExtra, import_extra
+
 log = logging.getLogger(__name__)
 
 Update = Callable[[Metric, Tensor, Tensor], None]
@@ -38,6 +40,15 @@ def _reason(err: BaseException) -> str:
     return text if len(text) < 300 else text[:297] + "..."
 
 
+def _missing_torch_fidelity() -> str | None:
+    """Why FID cannot run without its Inception code (torchmetrics takes it from torch-fidelity), or None."""
+    try:
+        import_extra("torch_fidelity", "fid", "FID")
+    except MissingExtra as err:
+        return str(err)
+    return None
+
+
 def perceptual_metrics(
     fid: bool = True, fid_weights: str | None = None, lpips: bool = True, lpips_net: str = "alex"
 ) -> tuple[dict[str, tuple[Callable[[], Metric], Update]], dict[str, str]]:
@@ -49,15 +60,17 @@ def perceptual_metrics(
     available: dict[str, tuple[Callable[[], Metric], Update]] = {}
     skipped: dict[str, str] = {}
     candidates = {}
-    if fid:
+    if not fid:
+        skipped["fid"] = "disabled (fid=false)"
+    elif (missing := _missing_torch_fidelity()) is not None:
+        skipped["fid"] = missing
+    else:
         from torchmetrics.image.fid import FrechetInceptionDistance
 
         make = partial(
             FrechetInceptionDistance, feature=FID_FEATURES, normalize=True, feature_extractor_weights_path=fid_weights
         )
         candidates["fid"] = (make, _update_fid)
-    else:
-        skipped["fid"] = "disabled (fid=false)"
     if lpips:
         from torchmetrics.image.lpip import LearnedPerceptualImagePatchSimilarity
 

@@ -14,9 +14,11 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
-from pytorch_lightning.loggers import CSVLogger, Logger, WandbLogger
+from pytorch_lightning.loggers import CSVLogger, Logger, TensorBoardLogger, WandbLogger
 from pytorch_lightning.loggers.csv_logs import ExperimentWriter
 from pytorch_lightning.loggers.logger import rank_zero_experiment
+
+from colorgan.errors import import_extra
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +73,7 @@ class ResilientWandbLogger(WandbLogger):
         return self._experiment
 
     def _start_degraded(self, err: Exception) -> None:
-        import wandb
+        wandb = import_extra("wandb", "wandb", "logger=wandb")
 
         for mode in ("offline", "disabled"):
             log.warning("W&B: the run could not start (%s: %s); continuing with W&B %s", type(err).__name__, err, mode)
@@ -113,6 +115,12 @@ class ResilientWandbLogger(WandbLogger):
             self._tolerate("finish", self._experiment.finish)
 
 
+def tensorboard_logger(**kwargs) -> TensorBoardLogger:
+    """Lightning's ``TensorBoardLogger`` (``logger=tensorboard``), naming the extra when tensorboard is missing."""
+    import_extra("tensorboard", "tensorboard", "logger=tensorboard")
+    return TensorBoardLogger(**kwargs)
+
+
 def wandb_credentials_found() -> bool:
     """True when W&B could log in: WANDB_API_KEY, or a netrc entry for the W&B host (`wandb login`)."""
     if os.environ.get("WANDB_API_KEY"):
@@ -149,6 +157,7 @@ def wandb_logger(save_dir: str, offline: bool | None = None, **kwargs) -> Resili
     ``group`` and ``name`` left at None become the sweep and the job's overrides. A run directory that
     already holds a W&B run (a resumed run) continues that run's id rather than starting a new one.
     """
+    import_extra("wandb", "wandb", "logger=wandb")
     for key, value in sweep_identity().items():
         if kwargs.get(key) is None:
             kwargs[key] = value

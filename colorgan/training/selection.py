@@ -14,6 +14,7 @@ from collections.abc import Callable
 import pytorch_lightning as pl
 from torchmetrics import Metric
 
+from colorgan.errors import ConfigError
 from colorgan.evaluation.perceptual import perceptual_metrics
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ def fid_factory(fid_weights: str | None) -> Callable[[], Metric]:
     """A constructor of the FID metric (RGB in [0, 1]), for ``ValidationFID``."""
     available, skipped = perceptual_metrics(fid=True, fid_weights=fid_weights, lpips=False)
     if "fid" not in available:
-        raise RuntimeError(f"selection_metric={FID_KEY} but FID cannot run: {skipped.get('fid')}")
+        raise ConfigError(f"selection_metric={FID_KEY} but FID cannot run: {skipped.get('fid')}")
     return available["fid"][0]
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 
-from colorgan.errors import ConfigError
+from colorgan.errors import MissingExtra
 
 VIDEO_EXTENSIONS = frozenset(
     {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".ts", ".m2ts", ".wmv", ".flv", ".ogv", ".3gp"}
@@ -17,7 +17,7 @@ TEMPORAL_MODES = ("none", "flow")  # colorize --temporal: frames alone, or colou
 
 
 def require_video_extra(what: str) -> None:
-    """Raise a ``ConfigError`` naming ``what`` and the install line when PyAV or OpenCV is missing."""
+    """Raise a ``MissingExtra`` naming ``what`` and the install line when PyAV or OpenCV is missing."""
     missing = [name for module, name in (("av", "PyAV"), ("cv2", "OpenCV")) if importlib.util.find_spec(module) is None]
     if missing:
-        raise ConfigError(f"{what} needs {' and '.join(missing)}: pip install 'colorgan[video]'")
+        raise MissingExtra(f"{what} needs {' and '.join(missing)}: pip install 'colorgan[video]'")

@@ -13,7 +13,6 @@ import io
 from pathlib import Path
 
 import torch
-from litdata import StreamingDataLoader, StreamingDataset
 from torch.utils.data import DataLoader, Dataset
 
 from colorgan.data.datamodule import ColorizationDataModule
@@ -22,7 +21,9 @@ from colorgan.data.images import load_rgb
 from colorgan.data.sampler import PADDING, ResumableSampler
 from colorgan.data.split import SPLITS, Split
 from colorgan.data.streaming.layout import FORMAT_VERSION, META_NAME, SPLIT_NAME, join, read_json
-from colorgan.errors import ConfigError
+from colorgan.errors import ConfigError, import_extra
+
+litdata = import_extra("litdata", "streaming", "a prepared dataset (data=streaming, python -m colorgan.prepare)")
 
 
 class DecodeItem:
@@ -45,7 +46,7 @@ class PreparedItems(Dataset):
     split none at all on some ranks), and an item that no longer decodes is left out and counted, as
     ``data=folder`` does, instead of stopping the run."""
 
-    def __init__(self, stream: StreamingDataset, decode: DecodeItem, size: int):
+    def __init__(self, stream: litdata.StreamingDataset, decode: DecodeItem, size: int):
         self.stream, self.decode, self.size = stream, decode, size
 
     def __len__(self) -> int:
@@ -98,16 +99,16 @@ class StreamingDataModule(ColorizationDataModule):
             f"data.split_file={join(self.input_dir, SPLIT_NAME)} (the prepared dataset's split)"
         )
 
-    def train_dataloader(self) -> StreamingDataLoader | list:
+    def train_dataloader(self) -> litdata.StreamingDataLoader | list:
         if len(self.split.files("train")) == 0:
             return []  # Lightning: no batches for this split
         geometry = self.geometry  # as data=folder
         decode = DecodeItem(geometry.train_transform(), geometry.train_decode_side(), self.limits["max_pixels"])
-        dataset = StreamingDataset(
+        dataset = litdata.StreamingDataset(
             join(self.input_dir, "train"), shuffle=True, seed=self.shuffle_seed, drop_last=True, transform=decode,
             cache_dir=self.cache_dir, max_cache_size=self.max_cache_size,
         )  # fmt: skip
-        return StreamingDataLoader(
+        return litdata.StreamingDataLoader(
             dataset, batch_size=self.batch_size, num_workers=self.num_workers, pin_memory=self.pin_memory,
             drop_last=len(dataset) >= self.batch_size, persistent_workers=self.num_workers > 0,
         )  # fmt: skip
@@ -115,7 +116,7 @@ class StreamingDataModule(ColorizationDataModule):
     def _eval_stream(self, split: str) -> DataLoader | list:
         if len(self.split.files(split)) == 0:
             return []
-        stream = StreamingDataset(
+        stream = litdata.StreamingDataset(
             join(self.input_dir, split), cache_dir=self.cache_dir, max_cache_size=self.max_cache_size
         )
         decode = DecodeItem(self.geometry.eval_transform(), self.geometry.scored_size, self.limits["max_pixels"])

@@ -12,7 +12,6 @@ import logging
 import os
 from pathlib import Path
 
-import litdata
 from PIL import Image
 
 from colorgan.data.datamodule import ColorizationDataModule
@@ -20,6 +19,9 @@ from colorgan.data.file_table import FileTable
 from colorgan.data.images import load_rgb
 from colorgan.data.split import SPLITS
 from colorgan.data.streaming.layout import FORMAT_VERSION, META_NAME, SPLIT_NAME, is_remote, join, write_json
+from colorgan.errors import import_extra
+
+litdata = import_extra("litdata", "streaming", "a prepared dataset (data=streaming, python -m colorgan.prepare)")
 
 log = logging.getLogger(__name__)
 

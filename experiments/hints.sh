@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # User-guided colorization at one small budget: the gan trained with and without hints=random on the same photos
 # and steps, then one comparison of both on the held-out test split with the hint sweep (PSNR against the number
-# of revealed hints, Zhang et al. 2017 Fig. 6): OUT/compare/hint_sweep.csv and .png beside comparison.md.
+# of revealed hints, Zhang et al. 2017 Fig. 6): OUT/compare/hint_sweep.csv and .png beside metrics.md.
 #   OUT=DIR STEPS=N bash experiments/hints.sh [data overrides...]
 #   OUT=/tmp/hints STEPS=300 bash experiments/hints.sh data=folder data.root=/tmp/real_photos data.image_size=64
 # Arguments are data overrides: they reach training and compare alike; training-only overrides go in TRAIN_ARGS.

@@ -7,6 +7,8 @@
 # and sys CPU seconds); OUT/machine.txt holds the CPU, the load average before and after each run, and the commit.
 # The split (val 20%, test 30% of the photos by a stable hash of their paths) is the recipe's: the settings were
 # chosen on val (experiments/laptop_tune.sh), test is scored here once. SEEDS=2 trains two seeds of each.
+# PARALLEL=1 trains the GAN and the MSE baseline of a seed at the same time, each pinned to its own core with one
+# thread (taskset): on a 2-core machine each model gets one CPU-hour in one hour of wall time.
 set -euo pipefail
 OUT=$(realpath -m "${OUT:-multirun/laptop/$(date +%Y-%m-%d_%H-%M-%S)}")
 PHOTOS=$(realpath -m "${PHOTOS:?a folder for the photos: PHOTOS=/tmp/real_photos}")
@@ -22,14 +24,29 @@ data=(data=folder "data.root=$PHOTOS" data.val_fraction=0.2 data.test_fraction=0
 } > "$OUT/machine.txt"
 ckpts=()
 names=()
+train_one() {  # name seed [cpu]: one training run, timed; pinned to one core with one thread when cpu is given
+  local name=$1 seed=$2 cpu=${3:-} run="$OUT/train/$1/seed$2"
+  local pin=()
+  [ -n "$cpu" ] && pin=(env OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 taskset -c "$cpu")
+  echo "$name seed $seed${cpu:+ on cpu $cpu}: load average before $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
+  "${pin[@]}" /usr/bin/time -v -o "$OUT/time_${name}_seed$seed.txt" python -m colorgan.train "experiment=$name" \
+    "seed=$seed" "hydra.run.dir=$run" "${data[@]}" "${overrides[@]}" > "$OUT/train_${name}_seed$seed.log" 2>&1
+  echo "$name seed $seed: load average after $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
+}
+overrides=("$@")
+for ((seed = 0; seed < SEEDS; seed++)); do
+  if [ "${PARALLEL:-0}" = 1 ]; then
+    train_one laptop "$seed" 0 & gan=$!
+    train_one laptop_mse "$seed" 1 & mse=$!
+    wait "$gan"; wait "$mse"
+  else
+    train_one laptop "$seed"
+    train_one laptop_mse "$seed"
+  fi
+done
 for name in laptop laptop_mse; do
   for ((seed = 0; seed < SEEDS; seed++)); do
-    run="$OUT/train/$name/seed$seed"
-    echo "$name seed $seed: load average before $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
-    /usr/bin/time -v -o "$OUT/time_${name}_seed$seed.txt" python -m colorgan.train "experiment=$name" "seed=$seed" \
-      "hydra.run.dir=$run" "${data[@]}" "$@"
-    echo "$name seed $seed: load average after $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
-    ckpts+=("$run/checkpoints/last.ckpt")
+    ckpts+=("$OUT/train/$name/seed$seed/checkpoints/last.ckpt")
     names+=("$([ "$name" = laptop ] && echo gan || echo mse_cnn)")
   done
 done

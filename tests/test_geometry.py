@@ -17,6 +17,8 @@ from tests.test_experiments import EXPERIMENTS
 # (kind, training square, scored square), from each source's data code (see conf/experiment/*.yaml)
 EXPECTED = {
     "koalarization": ("letterbox", 224, 224),
+    "laptop": ("crop", 64, 64),  # colorgan's own recipe: random crops of a quarter of the photo or more
+    "laptop_mse": ("crop", 64, 64),
     "pix2pix_isola": ("squash", 256, 256),
     "unet_gan": ("squash", 256, 256),
     "wallner_beta": ("crop", 256, 256),

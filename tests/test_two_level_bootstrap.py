@@ -117,7 +117,7 @@ def test_validation_logs_the_pooled_rebalanced_auc(photo_batch):
     batch["rgb"][0] = batch["rgb"][0].float().mean(0, keepdim=True).round().byte()  # a gray photo among colour ones
     with torch.no_grad():
         model.validation_step(batch, 0)
-        L, ab = model.split_batch(batch)
+        L, ab, _ = model.split_batch(batch)
         scores = metrics.colorization_metrics(model.to_rgb(L, model(L)), model.to_rgb(L, ab), model.metric_prior())
     value, weight = scores[metrics.REBALANCED_AUC], scores[metrics.REBALANCED_WEIGHT]
     logged = float(model.val_metrics[metrics.REBALANCED_AUC].compute())

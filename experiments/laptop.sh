@@ -2,7 +2,7 @@
 # The laptop record: the GAN (experiment=laptop) and the MSE baseline (experiment=laptop_mse) trained on the real
 # photographs of experiments/real_photos.sh for the recipe's budget each (trainer.max_time, one hour), then compared
 # with the gray baseline on the held-out test split: OUT/compare/ (metrics.md/.json, metrics_grid.png, per_image.csv, curves.png).
-#   flock /work/record.lock env OUT=DIR PHOTOS=/tmp/real_photos bash experiments/laptop.sh [training overrides...]
+#   OUT=DIR PHOTOS=/tmp/real_photos [PARALLEL=1] bash experiments/laptop.sh [training overrides...]
 # PHOTOS is built first when it does not exist. Each training runs under /usr/bin/time -v (OUT/time_<name>.txt: user
 # and sys CPU seconds); OUT/machine.txt holds the CPU, the load average before and after each run, and the commit.
 # The split (val 20%, test 30% of the photos by a stable hash of their paths) is the recipe's: the settings were

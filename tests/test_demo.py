@@ -60,20 +60,15 @@ def _wait_until_serving(url: str, proc: subprocess.Popen, log: Path, timeout: fl
     pytest.fail(f"the demo did not serve {url} within {timeout} s:\n{log.read_text()}")
 
 
-@pytest.fixture(scope="module")
-def demo(checkpoints, tmp_path_factory) -> dict:
-    """The demo command serving two one-step checkpoints (gan first: the default) on a free port."""
-    ckpts = [checkpoints["gan"], checkpoints["mse_cnn"]]
-    port, log = _free_port(), tmp_path_factory.mktemp("demo") / "server.log"
-    args = ["--port", str(port), "--max-megapixels", str(MAX_MEGAPIXELS)]
+def serve_demo(ckpts: list[Path], folder: Path, *args: str):
+    """The demo command serving ``ckpts`` (the first is the default) on a free port until the generator is closed:
+    yields ``{"url", "models" (row name -> model), "log"}``."""
+    port, log = _free_port(), folder / "server.log"
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
+    command = [sys.executable, "-m", "colorgan.demo", *(a for c in ckpts for a in ("--ckpt", str(c)))]
     with open(log, "w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "colorgan.demo", *(a for c in ckpts for a in ("--ckpt", str(c))), *args],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
+            [*command, "--port", str(port), *args], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
         )
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -86,6 +81,13 @@ def demo(checkpoints, tmp_path_factory) -> dict:
             proc.wait(30)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="module")
+def demo(checkpoints, tmp_path_factory) -> dict:
+    """The demo command serving two one-step checkpoints (gan first: the default) on a free port."""
+    ckpts = [checkpoints["gan"], checkpoints["mse_cnn"]]
+    yield from serve_demo(ckpts, tmp_path_factory.mktemp("demo"), "--max-megapixels", str(MAX_MEGAPIXELS))
 
 
 @pytest.fixture(scope="module")

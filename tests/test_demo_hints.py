@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -20,33 +17,15 @@ from PIL import Image
 from colorgan.data.images import load_rgb
 from colorgan.hints import read_hints
 from colorgan.inference import colorize_image
-from colorgan.training.checkpoint import default_name, load_colorizer
-from tests.conftest import ROOT, photo
-from tests.test_demo import CHROMIUM, CHROMIUM_FLAGS, _free_port, _wait_until_serving
+from tests.conftest import photo
+from tests.test_demo import CHROMIUM, CHROMIUM_FLAGS, serve_demo
 
 
 @pytest.fixture(scope="module")
 def demo(hint_run, checkpoints, tmp_path_factory) -> dict:
     """The demo serving a hint checkpoint (the default) and one trained without hints."""
     ckpts = [hint_run / "checkpoints" / "last.ckpt", checkpoints["mse_cnn"]]
-    port, log = _free_port(), tmp_path_factory.mktemp("demo_hints") / "server.log"
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
-    with open(log, "w") as out:
-        command = [sys.executable, "-m", "colorgan.demo", *(a for c in ckpts for a in ("--ckpt", str(c)))]
-        proc = subprocess.Popen(
-            [*command, "--port", str(port)], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        _wait_until_serving(url, proc, log)
-        models = {default_name(m, c): m for c in ckpts for m in [load_colorizer(c)]}
-        yield {"url": url, "models": models, "log": log}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    yield from serve_demo(ckpts, tmp_path_factory.mktemp("demo_hints"))
 
 
 @pytest.fixture(scope="module")

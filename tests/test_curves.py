@@ -64,3 +64,17 @@ def test_compare_overlays_the_runs_curves_and_names_runs_without_a_metrics_file(
     assert saved["curves"] == str(tmp_path / "curves.png") and (tmp_path / "curves.png").is_file()
     assert any(w.startswith("curves: no_csv") for w in saved["warnings"])
     assert saved["results"]["mse"]["mode_hit"]["n_seeds"] == 2  # and data=ambiguous's metrics, seeds merged
+
+
+def test_the_legend_names_every_run_even_one_missing_from_the_first_panel(tmp_path, monkeypatch):
+    """A GAN's loss panels come first and a regressor has none of them: the legend still names both runs."""
+    from matplotlib.figure import Figure
+
+    gan = {"train/g_l1": ([1.0, 2.0], [0.2, 0.1]), "val/psnr": ([2.0], [18.0])}
+    mse = {"train/loss": ([1.0, 2.0], [0.05, 0.01]), "val/psnr": ([2.0], [18.5])}
+    drawn = []
+    legend = Figure.legend
+    monkeypatch.setattr(Figure, "legend", lambda fig, handles, labels, **kw: drawn.append(list(labels)) or legend(
+        fig, handles, labels, **kw))  # fmt: skip
+    plot_curves({"gan": gan, "mse_cnn": mse}, tmp_path / "curves.png")
+    assert drawn == [["gan", "mse_cnn"]]

@@ -98,8 +98,11 @@ def plot_curves(runs: dict[str, Series], out: Path, title: str = "") -> Path:
     for ax in axes.flat[len(keys) :]:
         ax.axis("off")
     if len(runs) > 1:
-        handles, labels = axes.flat[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="lower center", ncol=min(len(runs), 4), fontsize=8)
+        seen = {}  # every run once, from whichever panel draws it (a GAN's losses are not a regressor's)
+        for ax in axes.flat:
+            for handle, label in zip(*ax.get_legend_handles_labels()):
+                seen.setdefault(label, handle)
+        fig.legend(list(seen.values()), list(seen), loc="lower center", ncol=min(len(runs), 4), fontsize=8)
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout(rect=(0, 0.04 if len(runs) > 1 else 0, 1, 1))

@@ -152,7 +152,8 @@ def test_mse_regression_averages_the_ambiguous_hues_while_it_learns_the_backgrou
     mean of their two hues (chroma_ratio well below 1, no committed colour) while the background, whose colour
     its texture fixes, is learned (CIEDE2000 far below gray's)."""
     overrides = ["model=mse_cnn", "data=ambiguous", "data.image_size=32", "data.batch_size=16", "data.num_workers=0"]
-    overrides += ["data.train_size=512", "data.val_size=16", "trainer.max_steps=400", "trainer.accelerator=cpu"]
+    overrides += ["data.train_size=512", "data.val_size=16", "trainer.max_steps=640", "trainer.accelerator=cpu"]
+    overrides += ["trainer.max_epochs=-1"]  # the steps decide (the default epoch cap stopped it at 320)
     overrides += ["trainer.precision=32-true", "logger=none", "trainer.check_val_every_n_epoch=100"]
     train(compose_cfg(tmp_path / "run", overrides))
     ckpt = tmp_path / "run" / "checkpoints" / "last.ckpt"
@@ -160,5 +161,6 @@ def test_mse_regression_averages_the_ambiguous_hues_while_it_learns_the_backgrou
     saved = evaluate(compose_named("evaluate", tmp_path / "eval", [*scoring, "lpips=false", "fid=false"]))
     (name,) = saved["rows"]  # evaluate: one model row beside the gray baseline
     model, gray = saved["results"][name], saved["results"]["gray (ab=0)"]
-    assert model["chroma_ratio"]["ci95"][1] < 0.4 and model["mode_hit"]["mean"] < 0.2
+    # the committing models of the 2-minute record keep 0.58-0.71 of the chroma; averaging stays below half of it
+    assert model["chroma_ratio"]["ci95"][1] < 0.5 and model["mode_hit"]["mean"] < 0.2
     assert model["background_delta_e2000"]["ci95"][1] < 0.5 * gray["background_delta_e2000"]["mean"]

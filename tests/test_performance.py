@@ -124,7 +124,8 @@ def test_benchmark_infer_times_the_colorize_command(capsys):
     benchmark_main(["infer", "--model", "mse_cnn", "--size", "32", "--batch", "1", "--photo-size", "300x200",
                     "--frame-size", "160x90"])  # fmt: skip
     record = last_json(capsys)
-    assert record["command_s"] > record["startup_s"] > 0 and record["command_peak_rss_mb"] > 0
+    # start-up is timed in a process of its own: on a 300x200 photo the command is little more than it, either way
+    assert record["command_s"] > 0.8 * record["startup_s"] > 0 and record["command_peak_rss_mb"] > 0
     assert record["photo_stages"]["start-up: imports, checkpoint"]["floor_s"] > 0  # python -c 'import torch'
 
 

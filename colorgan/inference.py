@@ -129,8 +129,15 @@ def colorize_frames(
     """Colorize a batch of RGB (or gray-as-RGB) uint8 frames ``(N, 3, H, W)``: ``(N, H, W, 3)`` uint8 on the
     frames' device, each frame keeping its own full-resolution L. Memory is bounded by the batch."""
     L = frames_lightness(frames)
-    out = torch.empty(*L.shape[:1], *L.shape[2:], 3, dtype=torch.uint8, device=frames.device)
-    return _compose_strips(L, net_ab(model, L, working_size, precision), model.ab_scale, out)
+    return compose_frames(L, net_ab(model, L, working_size, precision), model.ab_scale)
+
+
+def compose_frames(L: Tensor, ab_small: Tensor, ab_scale: float) -> Tensor:
+    """sRGB uint8 ``(N, H, W, 3)`` on L's device from full-resolution ``L (N, 1, H, W)`` and the net's ``ab_small``
+    at its working size, upsampled and composed a strip at a time (no full-size ab exists): what goes after a
+    temporal filter on ab (``colorgan.video``)."""
+    out = torch.empty(*L.shape[:1], *L.shape[2:], 3, dtype=torch.uint8, device=L.device)
+    return _compose_strips(L, ab_small, ab_scale, out)
 
 
 @torch.no_grad()

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -88,6 +89,26 @@ def demo(checkpoints, tmp_path_factory) -> dict:
     """The demo command serving two one-step checkpoints (gan first: the default) on a free port."""
     ckpts = [checkpoints["gan"], checkpoints["mse_cnn"]]
     yield from serve_demo(ckpts, tmp_path_factory.mktemp("demo"), "--max-megapixels", str(MAX_MEGAPIXELS))
+
+
+@contextmanager
+def chromium_page(url: str, folder: Path, height: int):
+    """A page of the system's Chromium (a fresh profile in ``folder``) at ``url``; skips by name without it."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch_persistent_context(
+            str(folder / "profile"), executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True,
+            viewport={"width": 1280, "height": height},
+        )  # fmt: skip
+        try:
+            page = browser.new_page()
+            page.goto(url)
+            yield page
+        finally:
+            browser.close()
 
 
 @pytest.fixture(scope="module")
@@ -171,20 +192,9 @@ def test_bad_uploads_get_a_message_and_the_server_keeps_serving(client, cat, tmp
 
 @pytest.mark.browser
 def test_a_person_colorizes_a_photo_in_chromium(demo, cat, tmp_path):
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),  # a fresh profile
-            executable_path=str(CHROMIUM),
-            args=CHROMIUM_FLAGS,
-            headless=True,
-            viewport={"width": 1280, "height": 900},
-        )
-        page = browser.new_page()
-        page.goto(demo["url"])
+    with chromium_page(demo["url"], tmp_path, 900) as page:
         page.locator("input[type=file]").first.set_input_files(str(cat))  # upload: colorizes at once
         expect(page.get_by_text("Colorized by")).to_be_visible(timeout=120_000)
         expect(page.get_by_text("a colour photo, converted to gray first")).to_be_visible()
@@ -195,7 +205,6 @@ def test_a_person_colorizes_a_photo_in_chromium(demo, cat, tmp_path):
             Image.open(io.BytesIO(page.request.get(img.get_attribute("src")).body())) for img in slider.all()
         )
         page.screenshot(path=str(tmp_path / "demo.png"), full_page=True)
-        browser.close()
     out = Image.open(io.BytesIO(png))
     assert out.size == (451, 300) and _colourful_share(out) > 0.05
     assert before.size == after.size == out.size  # the previews (long side up to 1280 px)

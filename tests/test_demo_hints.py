@@ -18,7 +18,7 @@ from colorgan.data.images import load_rgb
 from colorgan.hints import read_hints
 from colorgan.inference import colorize_image
 from tests.conftest import photo
-from tests.test_demo import CHROMIUM, CHROMIUM_FLAGS, serve_demo
+from tests.test_demo import chromium_page, serve_demo
 
 
 @pytest.fixture(scope="module")
@@ -58,17 +58,9 @@ def test_the_api_takes_a_hints_json_and_colorizes_as_colorize_does(demo, cat, tm
 
 @pytest.mark.browser
 def test_a_person_paints_hints_and_sees_both_results_in_chromium(demo, cat, tmp_path):
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True,
-            viewport={"width": 1280, "height": 1400},
-        )  # fmt: skip
-        page = browser.new_page()
-        page.goto(demo["url"])
+    with chromium_page(demo["url"], tmp_path, 1400) as page:
         page.locator("input[type=file]").first.set_input_files(str(cat))  # colorizes at once, fills the editor
         expect(page.get_by_text("Colorized by")).to_be_visible(timeout=120_000)
         canvas = page.locator("#hint-editor canvas").first
@@ -85,7 +77,6 @@ def test_a_person_paints_hints_and_sees_both_results_in_chromium(demo, cat, tmp_
         expect(hinted).to_be_visible()
         images = [Image.open(io.BytesIO(page.request.get(i.get_attribute("src")).body())) for i in (automatic, hinted)]
         page.screenshot(path=str(tmp_path / "hints.png"), full_page=True)
-        browser.close()
     assert images[0].size == images[1].size == (451, 300)
     assert not np.array_equal(np.asarray(images[0].convert("RGB")), np.asarray(images[1].convert("RGB")))
     found = re.findall(r"with \d+ hinted pixels in rows (\d+)-(\d+), columns (\d+)-(\d+)", demo["log"].read_text())

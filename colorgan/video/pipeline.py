@@ -18,7 +18,7 @@ from torch import Tensor
 from tqdm import tqdm
 
 from colorgan.color import L_SCALE
-from colorgan.inference import compose_rgb, frames_lightness, net_ab, upsample_ab
+from colorgan.inference import compose_frames, frames_lightness, net_ab
 from colorgan.models.base import ColorizationModule
 from colorgan.video.reader import VideoReader
 from colorgan.video.temporal import FlowFilter, make_filter
@@ -58,7 +58,7 @@ def colorize_batch(
     ab = net_ab(model, L, working_size)  # (N, 2, h, w), the net's working size
     if temporal is not None:
         ab = filtered_ab(temporal, L, ab)
-    return compose_rgb(L, upsample_ab(ab, L.shape[-2:]), model.ab_scale).numpy()
+    return compose_frames(L, ab, model.ab_scale).cpu().numpy()  # ab upsampled a strip at a time
 
 
 def colorize_film(

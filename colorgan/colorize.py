@@ -28,7 +28,7 @@ from colorgan.data.walk import find_files
 from colorgan.errors import CheckpointError, ColorganError, ConfigError
 from colorgan.hints import read_hints
 from colorgan.inference import PRECISIONS, colorize_image, resolve_device
-from colorgan.models.base import ColorizationModule
+from colorgan.models.colorizer import Colorizer
 from colorgan.training.checkpoint import load_colorizer
 from colorgan.video import TEMPORAL_MODES, VIDEO_EXTENSIONS, require_video_extra
 
@@ -127,7 +127,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def colorize_film(model: ColorizationModule, src: Path, dst: Path, args: argparse.Namespace) -> str:
+def colorize_film(model: Colorizer, src: Path, dst: Path, args: argparse.Namespace) -> str:
     """Colorize one film into ``dst``; what was done, for the log."""
     start = time.perf_counter()
     require_video_extra(f"{src} (a video)")

@@ -22,7 +22,7 @@ from colorgan.color.chunks import Scratch, for_chunks
 from colorgan.color.uint8 import L_ab_to_uint8, L_ab_to_uint8_, rgb_to_L
 from colorgan.errors import ConfigError
 from colorgan.hints import resize_hints
-from colorgan.models.base import ColorizationModule
+from colorgan.models.colorizer import Colorizer
 
 MAX_ASPECT = 4  # the long side seen by the net is at most this many working sizes
 PRECISIONS = ("32", "bf16")
@@ -48,7 +48,7 @@ def frames_lightness(frames: Tensor) -> Tensor:
 
 @torch.no_grad()
 def net_ab(
-    model: ColorizationModule,
+    model: Colorizer,
     L_full: Tensor,
     working_size: int | None = None,
     precision: str = "32",
@@ -123,9 +123,7 @@ def _compose_strips(L: Tensor, ab_small: Tensor, ab_scale: float, out: Tensor) -
 
 
 @torch.no_grad()
-def colorize_frames(
-    model: ColorizationModule, frames: Tensor, working_size: int | None = None, precision: str = "32"
-) -> Tensor:
+def colorize_frames(model: Colorizer, frames: Tensor, working_size: int | None = None, precision: str = "32") -> Tensor:
     """Colorize a batch of RGB (or gray-as-RGB) uint8 frames ``(N, 3, H, W)``: ``(N, H, W, 3)`` uint8 on the
     frames' device, each frame keeping its own full-resolution L. Memory is bounded by the batch."""
     L = frames_lightness(frames)
@@ -141,9 +139,7 @@ def compose_frames(L: Tensor, ab_small: Tensor, ab_scale: float) -> Tensor:
 
 
 @torch.no_grad()
-def predict_ab(
-    model: ColorizationModule, L: Tensor, working_size: int | None = None, hints: Tensor | None = None
-) -> Tensor:
+def predict_ab(model: Colorizer, L: Tensor, working_size: int | None = None, hints: Tensor | None = None) -> Tensor:
     """ab ``(B, 2, H, W)`` for a normalized L ``(B, 1, H, W)``: the net at its working size (with ``hints``,
     see ``net_ab``), upsampled."""
     return upsample_ab(net_ab(model, L, working_size, hints=hints), L.shape[-2:])
@@ -162,7 +158,7 @@ def _lightness_of_image(img: Image.Image, band_rows: int = 512) -> Tensor:
 
 @torch.no_grad()
 def colorize_image(
-    model: ColorizationModule,
+    model: Colorizer,
     img: Image.Image,
     working_size: int | None = None,
     precision: str = "32",

@@ -3,7 +3,9 @@
 import pickle
 
 import pytest
+import pytorch_lightning as pl
 import torch
+from hydra.utils import instantiate
 
 from colorgan.errors import CheckpointError
 from colorgan.models.base import MODEL_CONFIG_KEY
@@ -21,6 +23,23 @@ def test_every_model_rebuilds_from_its_checkpoint(checkpoints, model):
     L = torch.rand(1, 1, 40, 56) * 2 - 1
     with torch.no_grad():
         assert colorizer(L).shape == (1, 2, 40, 56)
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_the_rebuilt_colorizer_infers_as_the_trained_module(checkpoints, model):
+    """load_colorizer builds the model's inference class alone (no Lightning, no discriminator, no optimizer);
+    its ab equals that of the LightningModule the run trained, given the same weights."""
+    colorizer = load_colorizer(checkpoints[model])
+    ckpt = read_checkpoint(checkpoints[model])
+    trained = instantiate(ckpt[MODEL_CONFIG_KEY], _convert_="all")  # our own test file: trusted
+    trained.load_state_dict(ckpt["state_dict"], strict=True)
+    trained.eval()
+    assert isinstance(trained, pl.LightningModule) and not isinstance(colorizer, pl.LightningModule)
+    assert not any(key.startswith("discriminator.") for key in colorizer.state_dict())
+    L = torch.rand(2, 1, 40, 56) * 2 - 1
+    with torch.no_grad():  # pix2pix keeps its dropout on at inference: the same draws for both
+        ab = [torch.manual_seed(0) and model(L) for model in (colorizer, trained)]
+    torch.testing.assert_close(ab[0], ab[1], rtol=0, atol=0)
 
 
 def test_missing_and_foreign_files_are_named(tmp_path):

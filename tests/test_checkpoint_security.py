@@ -8,14 +8,16 @@ from pathlib import Path
 
 import pytest
 import torch
+from hydra.utils import instantiate
 from omegaconf import OmegaConf
 from torch.optim.lr_scheduler import LambdaLR
 
 from colorgan.colorize import main as colorize_main
 from colorgan.errors import CheckpointError
-from colorgan.models.base import MODEL_CONFIG_KEY
-from colorgan.training.allowlist import TARGETS
-from colorgan.training.checkpoint import load_colorizer, read_checkpoint
+from colorgan.models.base import MODEL_CONFIG_KEY, ColorizationModule
+from colorgan.models.colorizer import Colorizer
+from colorgan.training.allowlist import COLORIZERS, TARGETS
+from colorgan.training.checkpoint import checked_model_config, load_colorizer, read_checkpoint
 from tests.conftest import CONF_DIR, compose_cfg
 
 
@@ -121,13 +123,12 @@ def test_hydra_tricks_and_interpolations_are_refused(checkpoints, tmp_path, sand
 
 def test_allowed_names_map_to_exactly_their_objects():
     from colorgan.models import nets
-    from colorgan.models.regression_module import RegressionColorizer
 
     assert TARGETS["torch.optim.Adam"] is TARGETS["torch.optim.adam.Adam"] is torch.optim.Adam
     assert (
         TARGETS["colorgan.models.nets.FusionNet"] is TARGETS["colorgan.models.nets.fusion.FusionNet"] is nets.FusionNet
     )
-    assert TARGETS["colorgan.models.regression_module.RegressionColorizer"] is RegressionColorizer
+    assert TARGETS["colorgan.models.regression_module.RegressionColorizer"] is Colorizer
     assert not [name for name in TARGETS if not name.startswith(("colorgan.models.", "torch.nn.", "torch.optim."))]
 
 
@@ -150,13 +151,33 @@ def test_every_target_a_model_config_spells_is_allowed(tmp_path, choice):
     assert _targets(model) and set(_targets(model)) <= set(TARGETS)
 
 
+def test_every_lightning_module_is_rebuilt_as_its_colorizer_class():
+    """Each LightningModule a config may name is a subclass of the class load_colorizer builds in its place, so
+    the rebuilt model infers exactly as the trained one (tests/test_checkpoint.py compares their outputs)."""
+    modules = {f"{cls.__module__}.{cls.__qualname__}": cls for cls in _subclasses(ColorizationModule)}
+    assert set(modules) == set(COLORIZERS)
+    for name, cls in modules.items():
+        assert issubclass(cls, COLORIZERS[name])
+
+
+def _subclasses(cls: type) -> list[type]:
+    import colorgan.models.classification_module  # noqa: F401  (every module registers as a subclass)
+    import colorgan.models.gan_module  # noqa: F401
+    import colorgan.models.regression_module  # noqa: F401
+
+    found = [sub for sub in cls.__subclasses__() if sub.__module__.startswith("colorgan.")]
+    return found + [s for sub in found for s in _subclasses(sub)]
+
+
 def test_a_scheduler_factory_still_loads(checkpoints, tmp_path):
     def edit(config: dict) -> None:
         decay = {"constant_epochs": 0, "decay_epochs": 3}
         config["scheduler"] = {"_target_": "colorgan.models.schedules.linear_decay", "_partial_": True, **decay}
 
-    model = load_colorizer(hostile(checkpoints["mse_cnn"], tmp_path, edit, weights=True))
-    scheduler = model.configure_optimizers()["lr_scheduler"]["scheduler"]
+    path = hostile(checkpoints["mse_cnn"], tmp_path, edit, weights=True)
+    assert isinstance(load_colorizer(path), Colorizer)  # checked and accepted, though a colorizer never builds it
+    factory = instantiate(checked_model_config(read_checkpoint(path)[MODEL_CONFIG_KEY], path)["scheduler"])
+    scheduler = factory(optimizer=torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0))
     assert isinstance(scheduler, LambdaLR) and scheduler.lr_lambdas[0](0) == pytest.approx(0.75)
 
 

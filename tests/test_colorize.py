@@ -1,5 +1,8 @@
 """The colorize command: any size, any mode, full-resolution L kept, inputs never overwritten."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -102,3 +105,21 @@ def test_an_output_that_cannot_be_written_fails_alone(checkpoints, tmp_path, cap
     assert colorize_main(["--ckpt", str(checkpoints["mse_cnn"]), str(src), "--out", str(out)]) == 1
     assert "b.png" in capsys.readouterr().err
     assert (out / "a.png").is_file() and (out / "c.png").is_file()
+
+
+TRAINING_ONLY = ("pytorch_lightning", "lightning_fabric", "torchmetrics", "scipy")
+
+
+def test_the_command_colorizes_without_importing_the_training_stack(checkpoints, tmp_path):
+    """colorize starts in the time of torch and timm: a checkpoint is rebuilt as its inference class, so
+    Lightning, torchmetrics and SciPy (seconds of start-up and hundreds of MB) are never imported."""
+    Image.fromarray(photo("astronaut", 48)).save(tmp_path / "in.png")
+    argv = ["--ckpt", str(checkpoints["gan"]), str(tmp_path / "in.png"), "--out", str(tmp_path / "out")]
+    code = (
+        f"import sys; from colorgan.colorize import main; code = main({argv!r}); "
+        f"print(code, sorted({{m.split('.')[0] for m in sys.modules}} & set({TRAINING_ONLY!r})))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.splitlines()[-1] == "0 []", out.stdout
+    assert Image.open(tmp_path / "out" / "in.png").size == (48, 48)

@@ -15,6 +15,7 @@ from colorgan.evaluate import evaluate
 from colorgan.evaluation.rows import L1_ONLY, checkpoint_entry, marks
 from colorgan.evaluation.scoring import Evaluation
 from colorgan.models.build import build_model
+from colorgan.models.colorizer import Colorizer
 from colorgan.models.gan_module import GANColorizer
 from colorgan.models.nets import PatchGAN, PlainCNN
 from colorgan.training.checkpoint import load_colorizer
@@ -137,11 +138,14 @@ def test_a_gan_counts_its_updates_in_the_gan_phase(photo_batch):
 
 def test_an_older_gan_checkpoint_is_judged_by_the_epoch_it_was_saved_in():
     evaluation = Evaluation({}, [], {}, {}, None)
-    model = tiny_gan(pretrain_epochs=20)
+    model = Colorizer(PlainCNN())  # as load_colorizer rebuilds a GAN: its stored config names its discriminator
+    model.model_config = {"discriminator": {"_target_": "colorgan.models.nets.PatchGAN"}, "pretrain_epochs": 20}
     model.meta["checkpoint"] = {"epoch": 10}  # no gan_phase in its meta: saved before it was recorded
     assert checkpoint_entry("g", model, Path("g.ckpt"), evaluation)["gan_phase"] == L1_ONLY
     model.meta["checkpoint"] = {"epoch": 25}
     assert checkpoint_entry("g", model, Path("g.ckpt"), evaluation)["gan_phase"].startswith("not recorded")
+    model.model_config = {"loss": "mse"}  # a regression model has no GAN phase to report
+    assert checkpoint_entry("g", model, Path("g.ckpt"), evaluation)["gan_phase"] is None
 
 
 def test_a_row_that_is_not_its_papers_model_is_marked():

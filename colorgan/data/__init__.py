@@ -1,7 +1,21 @@
-"""Data: image files -> batches of RGB uint8; Lab conversion happens later, batched, on the device."""
+"""Data: image files -> batches of RGB uint8; Lab conversion happens later, batched, on the device.
 
-from colorgan.data.datamodule import ColorizationDataModule
-from colorgan.data.folder import FolderDataModule, SampleDataModule
-from colorgan.data.imagenet import ImageNetDataModule
+The datamodules (Lightning) are imported when first named, so that reading an image
+(``colorgan.data.images``, as colorize does) does not import Lightning.
+"""
 
-__all__ = ["ColorizationDataModule", "FolderDataModule", "ImageNetDataModule", "SampleDataModule"]
+import importlib
+
+_DATAMODULES = {
+    "ColorizationDataModule": "colorgan.data.datamodule",
+    "FolderDataModule": "colorgan.data.folder",
+    "ImageNetDataModule": "colorgan.data.imagenet",
+    "SampleDataModule": "colorgan.data.folder",
+}
+__all__ = sorted(_DATAMODULES)
+
+
+def __getattr__(name: str):
+    if name in _DATAMODULES:
+        return getattr(importlib.import_module(_DATAMODULES[name]), name)
+    raise AttributeError(f"module 'colorgan.data' has no attribute {name!r}")

@@ -26,7 +26,7 @@ from colorgan.demo.hints import hint_section, hint_summary, request_hints, with_
 from colorgan.demo.uploads import read_upload
 from colorgan.errors import CheckpointError, ConfigError, MissingExtra, UploadError, import_extra
 from colorgan.inference import colorize_image, resolve_device, working_shape
-from colorgan.models.base import ColorizationModule
+from colorgan.models.colorizer import Colorizer
 from colorgan.training.checkpoint import load_checkpoints
 
 log = logging.getLogger("colorgan.demo")
@@ -65,7 +65,7 @@ def _gray(img: Image.Image) -> Image.Image:
 class DemoColorizer:
     """What one request does: read the upload, colorize it at full size, write the PNG, make previews."""
 
-    def __init__(self, models: dict[str, ColorizationModule], out_dir: Path, max_pixels: int):
+    def __init__(self, models: dict[str, Colorizer], out_dir: Path, max_pixels: int):
         self.models, self.out_dir, self.max_pixels = models, out_dir, max_pixels
         self._last: Path | None = None
 

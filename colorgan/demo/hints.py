@@ -13,7 +13,7 @@ from torch import Tensor
 from colorgan.errors import ConfigError, HintError, UploadError
 from colorgan.hints import read_hints
 from colorgan.hints.files import OPAQUE, hints_from_rgba
-from colorgan.models.base import ColorizationModule
+from colorgan.models.colorizer import Colorizer
 
 # The brush's colour swatches (the picker offers any other): sky, foliage, skin, brick, sand, sea, violet, red.
 PALETTE = ["#5b8fd6", "#4f8a3c", "#e0ac8a", "#a2462e", "#d8c07a", "#2f6f86", "#7d5ba6", "#c8302c"]
@@ -40,7 +40,7 @@ def painted_layer(editor: dict | None) -> np.ndarray | None:
 
 
 def request_hints(
-    model: ColorizationModule, name: str, photo: Image.Image, hints_file: str | None, strokes: np.ndarray | None
+    model: Colorizer, name: str, photo: Image.Image, hints_file: str | None, strokes: np.ndarray | None
 ) -> Tensor | None:
     """The hint map of one request (a hints.json in the photo's pixels, or strokes at any size of its aspect
     ratio: the net's working size is what they are resized to), or None; ``UploadError`` naming the problem."""

@@ -29,7 +29,7 @@ from colorgan.hints.simulation import LOCATION_STD, Patches
 from colorgan.inference import predict_ab
 from colorgan.metrics import psnr
 from colorgan.metrics.ciede2000 import delta_e_ciede2000
-from colorgan.models.base import ColorizationModule
+from colorgan.models.colorizer import Colorizer
 
 log = logging.getLogger(__name__)
 COUNTS = (0, 1, 2, 5, 10, 20, 50, 100, 200, 500)  # the ticks of the paper's Fig. 6 (test_sweep.py's plot)
@@ -63,7 +63,7 @@ def _scores(rgb_hat: Tensor, truth: Tensor) -> dict[str, Tensor]:
 
 
 def _score_batch(
-    model: ColorizationModule, L: Tensor, ab_lab: Tensor, truth: Tensor, patches: Patches, counts: list[int]
+    model: Colorizer, L: Tensor, ab_lab: Tensor, truth: Tensor, patches: Patches, counts: list[int]
 ) -> dict[int, dict[str, Tensor]]:
     """One model's scores at every hint count on one batch (a model without hints: its automatic result)."""
     if not model.uses_hints:
@@ -79,7 +79,7 @@ def _score_batch(
 
 @torch.no_grad()
 def run_hint_sweep(
-    models: dict[str, ColorizationModule], loader: DataLoader, device: torch.device,
+    models: dict[str, Colorizer], loader: DataLoader, device: torch.device,
     counts: Sequence[int] = COUNTS, patch: int = PATCH, seed: int = 0,
 ) -> HintSweep:  # fmt: skip
     """Score every model at every hint count on every image of ``loader`` (module docstring)."""
@@ -153,7 +153,7 @@ def on_imagenet(cfg: DictConfig) -> bool:
 
 
 def hint_sweep_report(
-    cfg: DictConfig, models: dict[str, ColorizationModule], loader: DataLoader, device: torch.device,
+    cfg: DictConfig, models: dict[str, Colorizer], loader: DataLoader, device: torch.device,
     groups: dict[str, list[str]] | None = None,
 ) -> dict[str, str]:  # fmt: skip
     """Run the sweep for evaluate or compare (``hint_sweep=true``); write hint_sweep.csv and .png into the

@@ -4,7 +4,6 @@ per_image.csv) in the run directory. The checkpoints come loaded (``colorgan.tra
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -13,21 +12,11 @@ from pytorch_lightning.loggers import WandbLogger
 
 from colorgan.evaluation.hint_sweep import hint_sweep_report
 from colorgan.evaluation.protocols import scoring_loader
+from colorgan.evaluation.provenance import Checkpoints
 from colorgan.evaluation.report import markdown_report, wandb_table, write_report
 from colorgan.evaluation.rows import describe_rows
 from colorgan.evaluation.scoring import Evaluation, evaluate_colorizers
 from colorgan.evaluation.summary import Summary, summarize
-from colorgan.models.base import ColorizationModule
-
-
-@dataclass
-class Checkpoints:
-    """The loaded models under unique keys, the rows (a row merges the checkpoints given one name: its seeds)
-    and each key's file."""
-
-    models: dict[str, ColorizationModule]
-    groups: dict[str, list[str]]
-    paths: dict[str, Path]
 
 
 def log_to_trackers(loggers: list, evaluation: Evaluation, summary: Summary) -> None:

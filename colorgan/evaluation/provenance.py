@@ -3,13 +3,26 @@ had their weights, and which of the run's checkpoints it is (the last, or the be
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from colorgan.models.colorizer import Colorizer
 
 LAST_NAME = "last.ckpt"  # colorgan.training.resume.LastCheckpoint's file
 RANDOM = "random init"
 # model-config keys of the weights a net loads, and the key naming the net that has them
 WEIGHT_PARTS = {"pretrained": ("backbone", "encoder"), "classifier_pretrained": ("classifier", "classifier")}
+
+
+@dataclass
+class Checkpoints:
+    """The checkpoints of a table, loaded (``colorgan.training.checkpoint.load_checkpoints``): the models under
+    unique keys, the rows (a row merges the checkpoints given one name: its seeds) and each key's file."""
+
+    models: dict[str, Colorizer]
+    groups: dict[str, list[str]]
+    paths: dict[str, Path]
 
 
 def _weights(value: Any) -> str:

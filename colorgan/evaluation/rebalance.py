@@ -12,8 +12,7 @@ import torch
 
 from colorgan.color import ab_bins
 from colorgan.metrics import REBALANCED_AUC, ABPrior
-from colorgan.models.base import ColorizationModule
-from colorgan.models.classification_module import ClassificationColorizer
+from colorgan.models.colorizer import BinColorizer, Colorizer
 
 log = logging.getLogger(__name__)
 NO_PRIOR = (
@@ -23,14 +22,14 @@ NO_PRIOR = (
 
 
 def evaluation_prior(
-    models: dict[str, ColorizationModule], prior_file: str | None = None, bins_file: str | None = None
+    models: dict[str, Colorizer], prior_file: str | None = None, bins_file: str | None = None
 ) -> tuple[ABPrior | None, dict[str, str]]:
     """``(prior, {})``, or ``(None, {"auc_rebalanced": why})`` when there is none."""
     if prior_file:
         bins = ab_bins.load_bins(bins_file) if bins_file else ab_bins.gamut_bins()
         probs = ab_bins.load_prior_file(prior_file, bins.shape[0])
         return ABPrior(bins, probs.float(), f"prior_file {prior_file}"), {}
-    owners = [(name, m) for name, m in models.items() if isinstance(m, ClassificationColorizer) and m.has_prior]
+    owners = [(name, m) for name, m in models.items() if isinstance(m, BinColorizer) and m.has_prior]
     if not owners:
         return None, {REBALANCED_AUC: NO_PRIOR}
     name, first = owners[0]

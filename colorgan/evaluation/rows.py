@@ -9,28 +9,28 @@ from pathlib import Path
 
 from colorgan.evaluation.provenance import RANDOM
 from colorgan.evaluation.scoring import Evaluation
-from colorgan.models.base import ColorizationModule
-from colorgan.models.gan_module import GANColorizer
+from colorgan.models.colorizer import Colorizer
 
 L1_ONLY = "L1 pretraining only, never a GAN"
 
 
-def _gan_phase(model: ColorizationModule) -> str | None:
+def _gan_phase(model: Colorizer) -> str | None:
     """Whether the GAN ever trained adversarially: its recorded count of GAN-phase updates, or for a checkpoint
     saved before that count existed, whether the epoch it was saved in came before its GAN phase."""
     phase = model.meta.get("gan_phase")
     if phase is not None:
         steps = int(phase.get("gan_steps", 0))
         return L1_ONLY if steps == 0 else f"GAN phase reached ({steps} updates)"
-    if not isinstance(model, GANColorizer):
+    config = model.model_config or {}  # as stored in the checkpoint
+    if "discriminator" not in config:  # not a GAN
         return None
     epoch = (model.meta.get("checkpoint") or {}).get("epoch")
-    if epoch is not None and epoch < model.pretrain_epochs:
+    if epoch is not None and epoch < int(config.get("pretrain_epochs") or 0):
         return L1_ONLY
     return "not recorded (an older checkpoint)"
 
 
-def checkpoint_entry(key: str, model: ColorizationModule, path: Path, evaluation: Evaluation) -> dict:
+def checkpoint_entry(key: str, model: Colorizer, path: Path, evaluation: Evaluation) -> dict:
     """One checkpoint as metrics.json records it."""
     meta, facts = model.meta, model.meta.get("checkpoint") or {}
     return {
@@ -48,7 +48,7 @@ def checkpoint_entry(key: str, model: ColorizationModule, path: Path, evaluation
 
 
 def describe_rows(
-    groups: dict[str, list[str]], models: dict[str, ColorizationModule], paths: dict[str, Path], evaluation: Evaluation
+    groups: dict[str, list[str]], models: dict[str, Colorizer], paths: dict[str, Path], evaluation: Evaluation
 ) -> dict[str, dict]:
     """``{row: {"checkpoints": [...], "marks": [...]}}`` for every model row (the gray baseline has none)."""
     rows = {}

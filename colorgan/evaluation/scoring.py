@@ -31,7 +31,7 @@ from colorgan.evaluation.rebalance import evaluation_prior
 from colorgan.evaluation.semantic import build_classifier, semantic_scores
 from colorgan.inference import predict_ab
 from colorgan.metrics import colorization_metrics
-from colorgan.models.base import ColorizationModule
+from colorgan.models.colorizer import Colorizer
 from colorgan.models.nets import FusionNet
 
 GRAY = "gray (ab=0)"
@@ -73,7 +73,7 @@ def eval_loader(cfg: DictConfig, files: list[Path], transform: Callable) -> Data
     )
 
 
-def net_input(model: ColorizationModule, shape: tuple[int, int]) -> dict[str, list[int]]:
+def net_input(model: Colorizer, shape: tuple[int, int]) -> dict[str, list[int]]:
     """The input size of each part of the model's net when it colorizes an image of ``shape``."""
     sizes = {"net": list(shape)}
     if isinstance(model.generator, FusionNet):  # its classifier branch needs its own fixed input
@@ -150,7 +150,7 @@ class _Scoring:
 
 @torch.no_grad()
 def evaluate_colorizers(
-    models: dict[str, ColorizationModule],
+    models: dict[str, Colorizer],
     loader: DataLoader,
     device: torch.device,
     cfg: DictConfig,

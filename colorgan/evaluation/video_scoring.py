@@ -29,7 +29,7 @@ from colorgan.evaluation.scoring import GRAY, Evaluation
 from colorgan.evaluation.summary import summarize
 from colorgan.evaluation.video_metrics import StabilityMeter, true_motion
 from colorgan.metrics import colorization_metrics
-from colorgan.models.base import ColorizationModule
+from colorgan.models.colorizer import Colorizer
 from colorgan.video.pipeline import colorize_batch
 from colorgan.video.reader import VideoReader, find_videos
 from colorgan.video.temporal import FlowFilter, make_filter
@@ -84,7 +84,7 @@ def row_names(model_name: str, modes: list[str]) -> dict[str, str | None]:
 
 @torch.no_grad()
 def score_film(
-    model: ColorizationModule, frames: Iterator[np.ndarray], rows: dict[str, str | None], grid_frames: int = 0
+    model: Colorizer, frames: Iterator[np.ndarray], rows: dict[str, str | None], grid_frames: int = 0
 ) -> tuple[dict[str, dict[str, float]], dict[str, list[torch.Tensor]]]:
     """Per row, each metric of one film (fidelity averaged over frames, stability over time), and up to
     ``grid_frames`` frames per row for the grid (float (K, 3, H, W))."""
@@ -117,7 +117,7 @@ def score_film(
     return scores, shown
 
 
-def score_films(model: ColorizationModule, data: VideoSet, max_grid_images: int = 8) -> Evaluation:
+def score_films(model: Colorizer, data: VideoSet, max_grid_images: int = 8) -> Evaluation:
     """Every film below ``data.root`` scored (``score_film``); films that cannot be read are listed, not scored."""
     rows = row_names(model.meta["name"], list(data.temporal))
     values: dict[str, dict[str, list[float]]] = {r: defaultdict(list) for r in rows}
@@ -157,7 +157,7 @@ NOTES = {
 }
 
 
-def evaluate_videos(cfg: DictConfig, model: ColorizationModule) -> dict:
+def evaluate_videos(cfg: DictConfig, model: Colorizer) -> dict:
     """Score ``model`` (from ``cfg.ckpt_path``) on the films of ``cfg.data`` (a ``VideoSet``): metrics.json,
     metrics.md, per_image.csv (one row per film) and a grid of frames from the first film; returns the record."""
     data: VideoSet = hydra.utils.instantiate(cfg.data, _convert_="all")

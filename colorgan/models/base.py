@@ -1,4 +1,4 @@
-"""The LightningModule every colorizer shares: forward(L, hints) -> ab, evaluation, prediction."""
+"""The LightningModule every colorizer trains as: a ``Colorizer`` with its batches, validation and checkpoints."""
 
 from __future__ import annotations
 
@@ -10,14 +10,9 @@ from torch import Tensor, nn
 from torchmetrics import MeanMetric
 
 from colorgan import metrics
-from colorgan.color import AB_SCALE, L_ab_to_rgb, rgb_to_L_ab
-from colorgan.errors import ConfigError
-from colorgan.hints import HintSimulation, net_input
-from colorgan.models.batch_statistics import INFERENCE_NORMS, infer_with_batch_statistics
+from colorgan.color import rgb_to_L_ab
+from colorgan.models.colorizer import META_KEY, MODEL_CONFIG_KEY, Colorizer
 
-# Where a checkpoint keeps what rebuilds and describes its colorizer (read by colorgan.training.checkpoint).
-MODEL_CONFIG_KEY = "colorgan_model_config"  # the resolved Hydra model config
-META_KEY = "colorgan_meta"  # name, working size, split, precision, selection metric...
 HINTED = "hinted"  # val/test metrics of a hint model given simulated hints: val/hinted_psnr, ...
 VAL_HINT_SEED = 2017  # validation hints are drawn from this seed plus the batch index: the same every epoch
 
@@ -49,25 +44,18 @@ def trainable(module: nn.Module) -> list[nn.Parameter]:
     return [p for p in module.parameters() if p.requires_grad]
 
 
-class ColorizationModule(pl.LightningModule):
-    """Batches carry RGB uint8; the Lab conversion runs here, batched, on the module's device.
+class ColorizationModule(Colorizer, pl.LightningModule):
+    """A ``Colorizer`` (``colorgan.models.colorizer``: forward, hints, inference norms) that trains under Lightning.
+    Batches carry RGB uint8; the Lab conversion runs here, batched, on the module's device.
 
-    ``model_config`` (the resolved Hydra model config) and ``meta`` (``name``: the config's name,
-    ``working_size``: the training image size), both set by ``train``, are stored in every
-    checkpoint so that the colorizer can be rebuilt and used from the checkpoint alone.
+    ``model_config`` and ``meta``, both set by ``train``, are stored in every checkpoint so that the colorizer can
+    be rebuilt and used from the checkpoint alone. ``inference_norm`` being in the model config, validation,
+    evaluate, compare, colorize and the demo all infer the way the paper does.
 
-    ``inference_norm``: ``running`` (the usual eval mode) or ``batch``: outside training the generator's
-    norm layers use the test batch's statistics and its dropout stays on, over groups of
-    ``inference_batch`` images, as Isola et al. 2017 infer (``colorgan.models.batch_statistics``). Being in
-    the model config, it travels in the checkpoint: validation, evaluate, compare, colorize and the
-    demo all infer the way the paper does.
-
-    ``hints``: None (an automatic colorizer: the net sees L alone), or the settings of the hint simulation
-    (``colorgan.hints.HintSimulation``: conf/hints/random.yaml) of a user-guided colorizer (Zhang et al.
-    2017), whose net sees L, hint ab and a hint mask and trains on hints simulated from the true colours.
-    Such a model given no hints colorizes automatically. Its val/test metrics are those of automatic
-    colorization (comparable with any model's, so checkpoint selection means the same); ``val/hinted_*``
-    add the same metrics with simulated hints, drawn from a fixed seed per batch (the same every epoch).
+    A hint model (``hints``: conf/hints/random.yaml) trains on hints simulated from the true colours. Its
+    val/test metrics are those of automatic colorization (comparable with any model's, so checkpoint selection
+    means the same); ``val/hinted_*`` add the same metrics with simulated hints, drawn from a fixed seed per
+    batch (the same every epoch).
     """
 
     # What to turn down when training diverges, as a user types it (named in the divergence policy's
@@ -77,62 +65,18 @@ class ColorizationModule(pl.LightningModule):
     def __init__(
         self,
         generator: nn.Module,
-        ab_scale: float = AB_SCALE,
         channels_last: bool | None = False,
         divergence: StepChecks | None = None,
         compile_nets: bool = False,
-        inference_norm: str = "running",
-        inference_batch: int | None = None,
-        hints: dict | None = None,
+        **colorizer,
     ):
-        super().__init__()
-        if inference_norm not in INFERENCE_NORMS:
-            choices = ", ".join(INFERENCE_NORMS)
-            raise ValueError(f"model.inference_norm must be one of {choices}; got {inference_norm!r}")
-        self.inference_norm, self.inference_batch = inference_norm, inference_batch
-        self.generator = generator
+        super().__init__(generator, **colorizer)  # ab_scale, inference_norm, inference_batch, hints: Colorizer
         self.divergence = divergence or StepChecks()  # what a NaN loss or a collapsed D does (training policy)
-        self.ab_scale = ab_scale
         self.channels_last = channels_last  # NHWC weights and inputs; None: trainer.precision=auto decides
         self.compile_nets = compile_nets  # torch.compile the nets in place (checkpoint keys unchanged)
-        self.model_config: dict | None = None
-        self.meta: dict[str, Any] = {"name": type(generator).__name__, "working_size": 256}
-        self.hint_simulation = HintSimulation(**hints) if hints is not None else None
         names = [*metrics.METRIC_NAMES, *(f"{HINTED}_{n}" for n in metrics.METRIC_NAMES if self.uses_hints)]
         self.val_metrics = nn.ModuleDict({name: MeanMetric() for name in names})
         self.test_metrics = nn.ModuleDict({name: MeanMetric() for name in names})
-
-    @property
-    def uses_hints(self) -> bool:
-        """Whether the net takes colour hints (trained with ``hints=random``)."""
-        return self.hint_simulation is not None
-
-    def require_hints(self) -> None:
-        """Refuse, by name, to give hints to a model trained without them."""
-        if not self.uses_hints:
-            raise ConfigError(
-                f"{self.meta['name']} was trained without colour hints (hints=none), so it cannot take any: "
-                "colorize without hints, or train a model with hints=random"
-            )
-
-    def net_input(self, L: Tensor, hints: Tensor | None = None) -> Tensor:
-        """What the net sees: L, or for a hint model L, hint ab and the centred mask (``colorgan.hints``)."""
-        if self.uses_hints:
-            return net_input(L, hints)
-        if hints is not None:
-            self.require_hints()
-        return L
-
-    def forward(self, L: Tensor, hints: Tensor | None = None) -> Tensor:
-        """Normalized L ``(B, 1, H, W)`` and a hint map ``(B, 3, H, W)`` or None -> normalized ab ``(B, 2, H, W)``."""
-        x = self.net_input(L, hints)
-        if self.inference_norm == "batch" and not self.training:
-            return self.ab_from_output(infer_with_batch_statistics(self.generator, x, self.inference_batch), L)
-        return self.ab_from_output(self.generator(x), L)
-
-    def ab_from_output(self, out: Tensor, L: Tensor) -> Tensor:
-        """The net's output as ab ``(B, 2, H, W)``: here the net predicts ab itself."""
-        return out
 
     def on_fit_start(self) -> None:
         if self.channels_last:
@@ -150,9 +94,6 @@ class ColorizationModule(pl.LightningModule):
         L, ab = rgb_to_L_ab(batch["rgb"], self.ab_scale)
         hints = self.hint_simulation(ab) if self.training and self.uses_hints else None
         return (L.contiguous(memory_format=torch.channels_last) if self.channels_last else L), ab, hints
-
-    def to_rgb(self, L: Tensor, ab: Tensor) -> Tensor:
-        return L_ab_to_rgb(L, ab, self.ab_scale)
 
     def metric_prior(self) -> metrics.ABPrior | None:
         """The ab prior that rebalances val/test AuC; None (the default): no rebalanced AuC is logged."""

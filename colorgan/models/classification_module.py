@@ -17,13 +17,13 @@ from torch import Tensor, nn
 from torchmetrics import MeanMetric
 
 from colorgan import metrics
-from colorgan.color import AB_SCALE, ab_bins
+from colorgan.color import ab_bins
 from colorgan.errors import ConfigError
-from colorgan.models.base import HINTED, MODEL_CONFIG_KEY, ColorizationModule, StepChecks, trainable
+from colorgan.models.base import HINTED, MODEL_CONFIG_KEY, ColorizationModule, trainable
+from colorgan.models.colorizer import BinColorizer
 from colorgan.models.gan_module import OptimizerFactory, SchedulerFactory
 
 log = logging.getLogger(__name__)
-LOSSES = ("classification", "l2")
 LOSS_STRIDE = 4  # the net predicts at 1/4 resolution; targets are every 4th pixel (prototxt data_ab_ss)
 
 
@@ -34,12 +34,12 @@ def resolve_bins(bins: list | None, bins_file: str | None, grid: float) -> Tenso
     return ab_bins.load_bins(bins_file) if bins_file else ab_bins.gamut_bins(grid).clone()
 
 
-class ClassificationColorizer(ColorizationModule):
-    """The net predicts ``(B, Q, H/4, W/4)`` bin logits (or 2 ab channels with ``loss="l2"``).
+class ClassificationColorizer(BinColorizer, ColorizationModule):
+    """Zhang et al. 2016 in training: a ``BinColorizer`` (bins, prior, annealed mean) under rebalanced
+    cross-entropy over soft-encoded bins (or L2 with ``loss="l2"``).
 
     ``generator`` is a factory called with ``out_channels`` (the number of bins is only known here).
-    The bins and the prior are buffers, so a checkpoint alone colorizes and carries its prior; the
-    prior comes from ``prior_file`` or from one pass over the training images (colorgan/training/ab_prior.py).
+    The prior comes from ``prior_file`` or from one pass over the training images (colorgan/training/ab_prior.py).
     """
 
     def __init__(
@@ -58,28 +58,14 @@ class ClassificationColorizer(ColorizationModule):
         rebalance_lambda: float = ab_bins.PRIOR_LAMBDA,
         temperature: float = ab_bins.TEMPERATURE,
         nongray_threshold: float | None = 5.0,
-        ab_scale: float = AB_SCALE,
-        channels_last: bool = False,
-        divergence: StepChecks | None = None,
-        compile_nets: bool = False,
-        inference_norm: str = "running",
-        inference_batch: int | None = None,
-        hints: dict | None = None,
+        **common,
     ):
-        if loss not in LOSSES:
-            raise ValueError(f"model.loss must be one of {', '.join(LOSSES)}; got {loss!r}")
         centres = resolve_bins(bins, bins_file, grid)
-        out_channels = centres.shape[0] if loss == "classification" else 2
-        net = generator(out_channels=out_channels)
-        super().__init__(
-            net, ab_scale, channels_last, divergence, compile_nets, inference_norm, inference_batch, hints=hints
-        )
-        self.register_buffer("bins", centres)  # (Q, 2) ab in Lab units
-        self.register_buffer("prior", torch.zeros(centres.shape[0]))  # (Q,) smoothed prior; zeros: not known yet
-        self.loss, self.optimizer, self.scheduler = loss, optimizer, scheduler
+        # BinColorizer builds the net and the bins; ColorizationModule takes channels_last, divergence...
+        super().__init__(generator, loss=loss, bins=centres, temperature=temperature, **common)
+        self.optimizer, self.scheduler = optimizer, scheduler
         self.soft_neighbors, self.soft_sigma = soft_neighbors, soft_sigma
         self.prior_file, self.prior_sigma, self.rebalance_lambda = prior_file, prior_sigma, rebalance_lambda
-        self.temperature = temperature
         self.nongray_threshold = nongray_threshold
         for store in (self.val_metrics, self.test_metrics):  # val/auc_rebalanced: this model has a prior
             for prefix in ("", *([f"{HINTED}_"] if self.uses_hints else [])):
@@ -87,22 +73,8 @@ class ClassificationColorizer(ColorizationModule):
         if bins is None:
             log.info("ab bins: %d (%s)", centres.shape[0], bins_file or f"in-gamut sRGB grid of {grid:g}")
 
-    @property
-    def has_prior(self) -> bool:
-        return bool(self.prior.sum() > 0)
-
     def metric_prior(self) -> metrics.ABPrior | None:
         return metrics.ABPrior(self.bins, self.prior, "the model's own") if self.has_prior else None
-
-    def decode(self, out: Tensor) -> Tensor:
-        """The net's 1/4-resolution output -> normalized ab ``(B, 2, h, w)``."""
-        if self.loss == "l2":
-            return out
-        return ab_bins.annealed_mean(out, self.bins, self.temperature) / self.ab_scale
-
-    def ab_from_output(self, out: Tensor, L: Tensor) -> Tensor:
-        ab = self.decode(out)  # (B, 2, ceil(H/4), ceil(W/4))
-        return F.interpolate(ab, size=L.shape[-2:], mode="bilinear", align_corners=False)  # (B, 2, H, W)
 
     def objective(self, out: Tensor, ab: Tensor) -> Tensor:
         """The paper's loss on ab subsampled to the output grid: eq. 2 (rebalanced cross-entropy over the

@@ -5,11 +5,15 @@ config stored in it is checked whole before anything is built: every ``_target_`
 the objects in ``colorgan.training.allowlist`` (and is replaced by that object, so no name from
 the file is ever imported), ``_partial_`` only on factories (optimizers, schedulers, norm layers, zhang16's net),
 no other Hydra key (``_args_``, ``_recursive_``, ``_convert_``...), no interpolation (``${...}``)
-and nothing but plain values. Only then does ``instantiate`` run.
+and nothing but plain values. Only then does ``instantiate`` run, on the parts the colorizer needs outside
+training: the model is rebuilt as its ``colorgan.models.colorizer`` class (the generator, its bins and hint
+settings), so a GAN's discriminator and every optimizer are checked but never built, and Lightning is never
+imported.
 """
 
 from __future__ import annotations
 
+import inspect
 import pickle
 import zipfile
 from pathlib import Path
@@ -19,10 +23,9 @@ import hydra
 import torch
 
 from colorgan.errors import CheckpointError, ConfigError
-from colorgan.evaluation.pipeline import Checkpoints
-from colorgan.evaluation.provenance import checkpoint_facts, pretrained_parts
-from colorgan.models.base import META_KEY, MODEL_CONFIG_KEY, ColorizationModule
-from colorgan.training.allowlist import FACTORIES, MODULES, TARGETS
+from colorgan.evaluation.provenance import Checkpoints, checkpoint_facts, pretrained_parts
+from colorgan.models.colorizer import META_KEY, MODEL_CONFIG_KEY, Colorizer
+from colorgan.training.allowlist import COLORIZERS, FACTORIES, TARGETS
 
 _WEIGHT_FLAGS = ("pretrained", "classifier_pretrained")
 _PLAIN = (str, int, float, bool, type(None))
@@ -79,9 +82,24 @@ def checked_model_config(config: Any, path: str | Path) -> dict:
     if not isinstance(config, dict) or "_target_" not in config:
         raise CheckpointError(f"{path}: its model config is not a colorgan model config")
     safe = _safe_config(config, path)
-    if safe["_target_"] not in MODULES:
+    if config["_target_"] not in COLORIZERS:
         raise _refuse(path, "", f"builds {config['_target_']!r}, which is not a colorgan colorizer")
     return safe
+
+
+def inference_config(safe: dict) -> dict:
+    """A checked model config cut to what its colorizer class takes: the training-only parts (a GAN's
+    discriminator, optimizers, schedules, loss weights) are left out, never built."""
+    classes = [cls for cls in safe["_target_"].__mro__ if issubclass(cls, Colorizer)]
+    takes = {name for cls in classes for name in inspect.signature(cls.__init__).parameters}
+    return {k: v for k, v in safe.items() if k == "_target_" or k in takes}
+
+
+def _own_weights(model: Colorizer, state: dict) -> dict:
+    """The checkpoint's weights of the parts ``model`` has (its generator, bins, prior): a GAN's
+    discriminator is left out; a missing or misfit weight of those parts still fails the strict load."""
+    parts = {key.split(".", 1)[0] for key in model.state_dict()}
+    return {key: value for key, value in state.items() if key.split(".", 1)[0] in parts}
 
 
 def read_checkpoint(path: str | Path) -> dict:
@@ -102,24 +120,25 @@ def read_checkpoint(path: str | Path) -> dict:
     return ckpt
 
 
-def load_colorizer(path: str | Path, device: str | torch.device = "cpu") -> ColorizationModule:
+def load_colorizer(path: str | Path, device: str | torch.device = "cpu") -> Colorizer:
     """A colorizer in eval mode on ``device``, rebuilt from the config and weights in ``path``; its meta also says
     what the file is (``meta["checkpoint"]``: steps, epochs, last or best; ``meta["pretrained"]``: which parts
-    started from pretrained weights)."""
+    started from pretrained weights); ``model_config`` is the config stored in it."""
     ckpt = read_checkpoint(path)
     config = checked_model_config(ckpt[MODEL_CONFIG_KEY], path)  # nothing is imported or called before this passes
-    model: ColorizationModule = hydra.utils.instantiate(config, _convert_="all")
+    model: Colorizer = hydra.utils.instantiate(inference_config(config), _convert_="all")
     try:
-        model.load_state_dict(ckpt["state_dict"], strict=True)
+        model.load_state_dict(_own_weights(model, ckpt["state_dict"]), strict=True)
     except RuntimeError as err:
         raise CheckpointError(f"{path}: weights do not fit the model its config describes: {err}") from err
+    model.model_config = ckpt[MODEL_CONFIG_KEY]
     model.meta.update(ckpt.get(META_KEY) or {})
     model.meta["checkpoint"] = checkpoint_facts(ckpt, path)
     model.meta["pretrained"] = pretrained_parts(ckpt[MODEL_CONFIG_KEY])  # as trained: the stored flags, not None
     return model.to(device).eval()
 
 
-def default_name(model: ColorizationModule, ckpt: Path) -> str:
+def default_name(model: Colorizer, ckpt: Path) -> str:
     """``gan (03-11-58/last)``: the model config's name, its run directory and the checkpoint stem."""
     run = ckpt.parent.parent.name if ckpt.parent.name == "checkpoints" else ckpt.parent.name
     return f"{model.meta['name']} ({run}/{ckpt.stem})"

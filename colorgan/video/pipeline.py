@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from colorgan.color import L_SCALE
 from colorgan.inference import compose_frames, frames_lightness, net_ab
-from colorgan.models.base import ColorizationModule
+from colorgan.models.colorizer import Colorizer
 from colorgan.video.reader import VideoReader
 from colorgan.video.temporal import FlowFilter, make_filter
 from colorgan.video.writer import VideoWriter
@@ -48,7 +48,7 @@ def filtered_ab(temporal: FlowFilter, L: Tensor, ab: Tensor) -> Tensor:
 
 @torch.no_grad()
 def colorize_batch(
-    model: ColorizationModule, rgb: np.ndarray, temporal: FlowFilter | None = None, working_size: int | None = None
+    model: Colorizer, rgb: np.ndarray, temporal: FlowFilter | None = None, working_size: int | None = None
 ) -> np.ndarray:
     """Colorized frames ``(N, H, W, 3)`` uint8 of consecutive RGB frames ``rgb`` ``(N, H, W, 3)`` uint8;
     ``temporal`` carries colour from the frames before (its state runs on across calls)."""
@@ -62,7 +62,7 @@ def colorize_batch(
 
 
 def colorize_film(
-    model: ColorizationModule,
+    model: Colorizer,
     src: str | Path,
     dst: str | Path,
     temporal: str = "flow",

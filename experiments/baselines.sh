@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every paper experiment (conf/experiment/*.yaml) at one shared budget for SEEDS seeds each, then one comparison of
-# their best checkpoints (selected on val) on the held-out test split: OUT/compare/ (metrics.md/.json, grid).
+# Every experiment in conf/experiment/ (the papers' recipes, and laptop/laptop_mse: colorgan's GAN and the MSE baseline
+# at 64 px crops) at one shared budget for SEEDS seeds each, then one comparison of their best checkpoints (selected on
+# val) on the held-out test split: OUT/compare/ (metrics.md/.json, grid).
 # Each experiment trains on its paper's geometry (conf/experiment/); the comparison scores every row on the same
 # images, resized to EVAL_SIZE x EVAL_SIZE (EVAL_GEOMETRY=squash, 256: the ImageNet protocols' preprocessing), each
 # net running at that size. The table marks a GAN row still in its L1 pretraining and a random "pretrained" part.

@@ -199,3 +199,13 @@ def test_chunks_spread_over_threads_give_the_same_pixels_and_restore_torchs_thre
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="VmHWM is read from /proc/self/status")
+def test_the_benchmarked_commands_peak_is_its_own_not_its_parents():
+    """A child started by fork keeps its parent's ru_maxrss across exec; the benchmark reads the command's own."""
+    from colorgan.benchmarks.stages import run_command
+
+    held = np.ones(400 * 2**20, dtype=np.uint8)  # 400 MB resident in this process when the command starts
+    _, peak_mb, _ = run_command("json.tool", "--help")
+    assert held.sum() > 0 and peak_mb < 100, f"{peak_mb:.0f} MB"

@@ -25,21 +25,32 @@ def test_every_model_rebuilds_from_its_checkpoint(checkpoints, model):
         assert colorizer(L).shape == (1, 2, 40, 56)
 
 
+# Settings away from the configs' defaults, which the rebuilt colorizer must take from the stored config
+INFERENCE_SETTINGS = {
+    "pix2pix": {"inference_norm": "batch", "inference_batch": 1},  # Isola et al.'s test-time norms
+    "zhang16": {"temperature": 1.0},  # the plain mean of the bins, not the annealed one
+    "gan": {"ab_scale": 64.0},
+}
+
+
 @pytest.mark.parametrize("model", MODELS)
-def test_the_rebuilt_colorizer_infers_as_the_trained_module(checkpoints, model):
+def test_the_rebuilt_colorizer_infers_as_the_trained_module(checkpoints, tmp_path, model):
     """load_colorizer builds the model's inference class alone (no Lightning, no discriminator, no optimizer);
-    its ab equals that of the LightningModule the run trained, given the same weights."""
-    colorizer = load_colorizer(checkpoints[model])
+    its ab equals that of the LightningModule the run trained, given the same weights and settings."""
     ckpt = read_checkpoint(checkpoints[model])
+    ckpt[MODEL_CONFIG_KEY] = {**ckpt[MODEL_CONFIG_KEY], **INFERENCE_SETTINGS.get(model, {})}
+    torch.save(ckpt, tmp_path / "model.ckpt")
+    colorizer = load_colorizer(tmp_path / "model.ckpt")
     trained = instantiate(ckpt[MODEL_CONFIG_KEY], _convert_="all")  # our own test file: trusted
     trained.load_state_dict(ckpt["state_dict"], strict=True)
     trained.eval()
     assert isinstance(trained, pl.LightningModule) and not isinstance(colorizer, pl.LightningModule)
     assert not any(key.startswith("discriminator.") for key in colorizer.state_dict())
     L = torch.rand(2, 1, 40, 56) * 2 - 1
-    with torch.no_grad():  # pix2pix keeps its dropout on at inference: the same draws for both
+    with torch.no_grad():  # pix2pix's dropout stays on with inference_norm=batch: the same draws for both
         ab = [torch.manual_seed(0) and model(L) for model in (colorizer, trained)]
     torch.testing.assert_close(ab[0], ab[1], rtol=0, atol=0)
+    torch.testing.assert_close(colorizer.to_rgb(L, ab[0]), trained.to_rgb(L, ab[1]), rtol=0, atol=0)  # ab_scale
 
 
 def test_missing_and_foreign_files_are_named(tmp_path):

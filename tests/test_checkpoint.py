@@ -8,9 +8,10 @@ import torch
 from hydra.utils import instantiate
 
 from colorgan.errors import CheckpointError
-from colorgan.models.base import MODEL_CONFIG_KEY
+from colorgan.models.base import META_KEY, MODEL_CONFIG_KEY
+from colorgan.models.build import build_model
 from colorgan.training.checkpoint import load_colorizer, read_checkpoint
-from tests.conftest import MODELS
+from tests.conftest import FAST_MODEL, MODELS, compose_cfg
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -104,3 +105,25 @@ def test_loading_a_fusion_checkpoint_does_not_claim_random_weights(checkpoints, 
     with caplog.at_level("WARNING"):
         load_colorizer(checkpoints["fusion"])
     assert "random weights" not in caplog.text
+
+
+def test_a_zhang16_config_naming_a_grid_rebuilds_with_its_own_bins(tmp_path):
+    """A stored config that names a grid (or a bins file) instead of listing its bins: the weights' own bins
+    decide, so a 5-unit grid's 1000-odd bins are not mistaken for the default 313."""
+    model = build_model(compose_cfg(tmp_path, ["model=zhang16", *FAST_MODEL["zhang16"], "model.grid=5"]).model)
+    assert model.bins.shape[0] > 313 and model.model_config.get("bins") is None
+    state = {"state_dict": model.state_dict(), MODEL_CONFIG_KEY: model.model_config, META_KEY: dict(model.meta)}
+    torch.save(state, tmp_path / "grid5.ckpt")
+    colorizer = load_colorizer(tmp_path / "grid5.ckpt")
+    torch.testing.assert_close(colorizer.bins, model.bins, rtol=0, atol=0)
+
+
+def test_a_generator_that_cannot_hold_the_stored_weights_is_refused(checkpoints, tmp_path):
+    """Only the parts the rebuilt class leaves out (a GAN's discriminator) are dropped from the weights: a
+    generator config that builds something else, even a part with no weights at all, fails by name."""
+    ckpt = read_checkpoint(checkpoints["gan"])
+    ckpt[MODEL_CONFIG_KEY] = {**ckpt[MODEL_CONFIG_KEY], "generator": {"_target_": "torch.nn.InstanceNorm2d",
+                                                                      "num_features": 1}}  # fmt: skip
+    torch.save(ckpt, tmp_path / "swapped.ckpt")
+    with pytest.raises(CheckpointError, match="(?s)swapped.ckpt: weights do not fit.*generator"):
+        load_colorizer(tmp_path / "swapped.ckpt")

@@ -39,7 +39,6 @@ from colorgan.inference import (
     upsample_ab,
     working_shape,
 )
-from colorgan.models.base import META_KEY, MODEL_CONFIG_KEY
 from colorgan.training.checkpoint import load_colorizer
 from colorgan.training.step_cost import matmul_flops_per_s
 
@@ -103,7 +102,8 @@ def checkpoint_for(model, args, folder: Path) -> Path:
     if args.ckpt:
         return Path(args.ckpt)
     path = folder / "model.ckpt"
-    weights = {"state_dict": model.state_dict(), MODEL_CONFIG_KEY: model.model_config, META_KEY: dict(model.meta)}
+    weights = {"state_dict": model.state_dict()}
+    model.on_save_checkpoint(weights)  # the config and meta, as training stores them (zhang16: its bins listed)
     torch.save(weights, path)
     return path
 

@@ -19,3 +19,7 @@ def __getattr__(name: str):
     if name in _DATAMODULES:
         return getattr(importlib.import_module(_DATAMODULES[name]), name)
     raise AttributeError(f"module 'colorgan.data' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_DATAMODULES})

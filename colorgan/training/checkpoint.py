@@ -24,7 +24,7 @@ import torch
 
 from colorgan.errors import CheckpointError, ConfigError
 from colorgan.evaluation.provenance import Checkpoints, checkpoint_facts, pretrained_parts
-from colorgan.models.colorizer import META_KEY, MODEL_CONFIG_KEY, Colorizer
+from colorgan.models.colorizer import META_KEY, MODEL_CONFIG_KEY, BinColorizer, Colorizer
 from colorgan.training.allowlist import COLORIZERS, FACTORIES, TARGETS
 
 _WEIGHT_FLAGS = ("pretrained", "classifier_pretrained")
@@ -87,19 +87,23 @@ def checked_model_config(config: Any, path: str | Path) -> dict:
     return safe
 
 
-def inference_config(safe: dict) -> dict:
+def inference_config(safe: dict, state: dict) -> dict:
     """A checked model config cut to what its colorizer class takes: the training-only parts (a GAN's
-    discriminator, optimizers, schedules, loss weights) are left out, never built."""
+    discriminator, optimizers, schedules, loss weights) are left out, never built. Bins come from the weights'
+    own ``bins`` when the config does not list them (a config naming a grid or a bins file instead)."""
     classes = [cls for cls in safe["_target_"].__mro__ if issubclass(cls, Colorizer)]
     takes = {name for cls in classes for name in inspect.signature(cls.__init__).parameters}
-    return {k: v for k, v in safe.items() if k == "_target_" or k in takes}
+    config = {k: v for k, v in safe.items() if k == "_target_" or k in takes}
+    if issubclass(safe["_target_"], BinColorizer) and config.get("bins") is None and "bins" in state:
+        config["bins"] = state["bins"].tolist()
+    return config
 
 
-def _own_weights(model: Colorizer, state: dict) -> dict:
-    """The checkpoint's weights of the parts ``model`` has (its generator, bins, prior): a GAN's
-    discriminator is left out; a missing or misfit weight of those parts still fails the strict load."""
-    parts = {key.split(".", 1)[0] for key in model.state_dict()}
-    return {key: value for key, value in state.items() if key.split(".", 1)[0] in parts}
+def _own_weights(state: dict, safe: dict, config: dict) -> dict:
+    """The checkpoint's weights less those of the parts ``inference_config`` left out (a GAN's discriminator):
+    any other weight the model lacks, or lacks a weight for, still fails the strict load."""
+    left_out = set(safe) - set(config)
+    return {key: value for key, value in state.items() if key.split(".", 1)[0] not in left_out}
 
 
 def read_checkpoint(path: str | Path) -> dict:
@@ -125,10 +129,11 @@ def load_colorizer(path: str | Path, device: str | torch.device = "cpu") -> Colo
     what the file is (``meta["checkpoint"]``: steps, epochs, last or best; ``meta["pretrained"]``: which parts
     started from pretrained weights); ``model_config`` is the config stored in it."""
     ckpt = read_checkpoint(path)
-    config = checked_model_config(ckpt[MODEL_CONFIG_KEY], path)  # nothing is imported or called before this passes
-    model: Colorizer = hydra.utils.instantiate(inference_config(config), _convert_="all")
+    safe = checked_model_config(ckpt[MODEL_CONFIG_KEY], path)  # nothing is imported or called before this passes
+    config = inference_config(safe, ckpt["state_dict"])
+    model: Colorizer = hydra.utils.instantiate(config, _convert_="all")
     try:
-        model.load_state_dict(_own_weights(model, ckpt["state_dict"]), strict=True)
+        model.load_state_dict(_own_weights(ckpt["state_dict"], safe, config), strict=True)
     except RuntimeError as err:
         raise CheckpointError(f"{path}: weights do not fit the model its config describes: {err}") from err
     model.model_config = ckpt[MODEL_CONFIG_KEY]

@@ -3,16 +3,20 @@
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "experiments" / "baselines.sh"
+# The scripts call `python`: this interpreter's, also when the tests run as .venv/bin/python without activating it
+PATH = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
 def run_script(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "WANDB_MODE": "disabled", "OUT": str(tmp_path / "out"), **env}
+    env = {**os.environ, "PATH": PATH, "HF_HUB_OFFLINE": "1", "WANDB_MODE": "disabled", "OUT": str(tmp_path / "out"),
+           **env}  # fmt: skip
     return subprocess.run(["bash", str(SCRIPT), *args], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=1800)  # fmt: skip
 
@@ -26,7 +30,7 @@ def test_training_overrides_are_refused_before_anything_runs(tmp_path):
 @pytest.mark.slow  # kept out of the default run (suite time); run with -m slow
 def test_missing_weights_turn_into_random_init_with_a_warning_in_auto_mode(tmp_path):
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
-    cmd = ["python", str(ROOT / "experiments" / "baseline_weights.py")]
+    cmd = [sys.executable, str(ROOT / "experiments" / "baseline_weights.py")]
     auto = subprocess.run([*cmd, "unet_gan", "auto"], env=env, capture_output=True, text=True, timeout=120)
     assert auto.stdout.split() == ["model.generator.pretrained=false"] and "random init" in auto.stderr
     required = subprocess.run([*cmd, "unet_gan", "true"], env=env, capture_output=True, text=True, timeout=120)

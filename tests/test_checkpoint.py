@@ -48,8 +48,13 @@ def test_the_rebuilt_colorizer_infers_as_the_trained_module(checkpoints, tmp_pat
     assert isinstance(trained, pl.LightningModule) and not isinstance(colorizer, pl.LightningModule)
     assert not any(key.startswith("discriminator.") for key in colorizer.state_dict())
     L = torch.rand(2, 1, 40, 56) * 2 - 1
-    with torch.no_grad():  # pix2pix's dropout stays on with inference_norm=batch: the same draws for both
-        ab = [torch.manual_seed(0) and model(L) for model in (colorizer, trained)]
+
+    def ab_of(module: torch.nn.Module) -> torch.Tensor:
+        torch.manual_seed(0)  # pix2pix's dropout stays on with inference_norm=batch: the same draws for both
+        with torch.no_grad():
+            return module(L)
+
+    ab = [ab_of(colorizer), ab_of(trained)]
     torch.testing.assert_close(ab[0], ab[1], rtol=0, atol=0)
     torch.testing.assert_close(colorizer.to_rgb(L, ab[0]), trained.to_rgb(L, ab[1]), rtol=0, atol=0)  # ab_scale
 
@@ -127,3 +132,12 @@ def test_a_generator_that_cannot_hold_the_stored_weights_is_refused(checkpoints,
     torch.save(ckpt, tmp_path / "swapped.ckpt")
     with pytest.raises(CheckpointError, match="(?s)swapped.ckpt: weights do not fit.*generator"):
         load_colorizer(tmp_path / "swapped.ckpt")
+
+
+def test_a_zhang16_checkpoint_without_bins_is_refused_by_name(checkpoints, tmp_path):
+    ckpt = read_checkpoint(checkpoints["zhang16"])
+    ckpt[MODEL_CONFIG_KEY] = {**ckpt[MODEL_CONFIG_KEY], "bins": None}
+    ckpt["state_dict"] = {k: v for k, v in ckpt["state_dict"].items() if k != "bins"}
+    torch.save(ckpt, tmp_path / "nobins.ckpt")
+    with pytest.raises(CheckpointError, match="nobins.ckpt: a zhang16 checkpoint without ab bins"):
+        load_colorizer(tmp_path / "nobins.ckpt")

@@ -102,22 +102,21 @@ class BinColorizer(Colorizer):
     upsampled bilinearly to the input's resolution.
 
     ``generator`` is a factory called with ``out_channels`` (the number of bins). ``bins`` (``(Q, 2)`` ab
-    centres; default: the in-gamut sRGB grid of 10) and ``prior`` (the smoothed ab prior, zeros until known)
-    are buffers, so a checkpoint alone rebuilds the model and carries its prior.
+    centres, as the training config resolved them: ``classification_module.resolve_bins``) and ``prior`` (the
+    smoothed ab prior, zeros until known) are buffers, so a checkpoint alone rebuilds the model and carries its prior.
     """
 
     def __init__(
         self,
         generator: Callable[..., nn.Module],
+        bins: Tensor | list,
         loss: str = "classification",
-        bins: Tensor | list | None = None,
         temperature: float = ab_bins.TEMPERATURE,
         **common,
     ):
         if loss not in BIN_LOSSES:
             raise ValueError(f"model.loss must be one of {', '.join(BIN_LOSSES)}; got {loss!r}")
-        centres = ab_bins.gamut_bins().clone() if bins is None else torch.as_tensor(bins, dtype=torch.float32)
-        centres = centres.view(-1, 2)
+        centres = torch.as_tensor(bins, dtype=torch.float32).view(-1, 2)
         super().__init__(generator(out_channels=centres.shape[0] if loss == "classification" else 2), **common)
         self.register_buffer("bins", centres)  # (Q, 2) ab in Lab units
         self.register_buffer("prior", torch.zeros(centres.shape[0]))  # (Q,) smoothed prior; zeros: not known yet

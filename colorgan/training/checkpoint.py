@@ -87,14 +87,16 @@ def checked_model_config(config: Any, path: str | Path) -> dict:
     return safe
 
 
-def inference_config(safe: dict, state: dict) -> dict:
+def inference_config(safe: dict, state: dict, path: Path) -> dict:
     """A checked model config cut to what its colorizer class takes: the training-only parts (a GAN's
     discriminator, optimizers, schedules, loss weights) are left out, never built. Bins come from the weights'
     own ``bins`` when the config does not list them (a config naming a grid or a bins file instead)."""
     classes = [cls for cls in safe["_target_"].__mro__ if issubclass(cls, Colorizer)]
     takes = {name for cls in classes for name in inspect.signature(cls.__init__).parameters}
     config = {k: v for k, v in safe.items() if k == "_target_" or k in takes}
-    if issubclass(safe["_target_"], BinColorizer) and config.get("bins") is None and "bins" in state:
+    if issubclass(safe["_target_"], BinColorizer) and config.get("bins") is None:
+        if "bins" not in state:
+            raise CheckpointError(f"{path}: a zhang16 checkpoint without ab bins in its config or its weights")
         config["bins"] = state["bins"].tolist()
     return config
 
@@ -130,7 +132,7 @@ def load_colorizer(path: str | Path, device: str | torch.device = "cpu") -> Colo
     started from pretrained weights); ``model_config`` is the config stored in it."""
     ckpt = read_checkpoint(path)
     safe = checked_model_config(ckpt[MODEL_CONFIG_KEY], path)  # nothing is imported or called before this passes
-    config = inference_config(safe, ckpt["state_dict"])
+    config = inference_config(safe, ckpt["state_dict"], Path(path))
     model: Colorizer = hydra.utils.instantiate(config, _convert_="all")
     try:
         model.load_state_dict(_own_weights(ckpt["state_dict"], safe, config), strict=True)

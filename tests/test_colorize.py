@@ -107,12 +107,13 @@ def test_an_output_that_cannot_be_written_fails_alone(checkpoints, tmp_path, cap
     assert (out / "a.png").is_file() and (out / "c.png").is_file()
 
 
-TRAINING_ONLY = ("pytorch_lightning", "lightning_fabric", "torchmetrics", "scipy")
+TRAINING_ONLY = ("pytorch_lightning", "lightning_fabric", "torchmetrics", "scipy", "timm", "torchvision")
 
 
 def test_the_command_colorizes_without_importing_the_training_stack(checkpoints, tmp_path):
-    """colorize starts in the time of torch and timm: a checkpoint is rebuilt as its inference class, so
-    Lightning, torchmetrics and SciPy (seconds of start-up and hundreds of MB) are never imported."""
+    """colorize starts in the time of torch: a checkpoint is rebuilt as its inference class, so Lightning,
+    torchmetrics and SciPy are never imported, nor timm (and the torchvision and torch._dynamo it imports)
+    for the GAN's ResNet encoder: seconds of start-up and hundreds of MB."""
     Image.fromarray(photo("astronaut", 48)).save(tmp_path / "in.png")
     argv = ["--ckpt", str(checkpoints["gan"]), str(tmp_path / "in.png"), "--out", str(tmp_path / "out")]
     code = (

@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from colorgan.models.nets.layers import pad_to_multiple
+from colorgan.models.nets.resnet_features import ResNetFeatures, plain_resnet
 from colorgan.models.nets.timm_models import create_timm_model, widen_first_conv
 
 
@@ -35,17 +36,28 @@ class ResNetUNet(nn.Module):
 
     ``in_channels`` > 1 (L and colour hints): the encoder is built for L alone, so pretrained weights load
     as timm adapts them to one channel, and then its first conv is widened with zero weights for the rest.
+
+    ``pretrained=None``: the weights come from a checkpoint (``load_colorizer``); a plain ResNet encoder is
+    then built without timm (``resnet_features``), the same modules for the same weights.
     """
 
     def __init__(
-        self, backbone: str = "resnet18", pretrained: bool | str = False, in_channels: int = 1, out_channels: int = 2
+        self,
+        backbone: str = "resnet18",
+        pretrained: bool | str | None = False,
+        in_channels: int = 1,
+        out_channels: int = 2,
     ):
         super().__init__()
-        self.encoder = create_timm_model(backbone, pretrained, features_only=True, in_chans=1)
-        if in_channels > 1:
-            widen_first_conv(self.encoder, in_channels)
-        widths = self.encoder.feature_info.channels()  # e.g. resnet18: [64, 64, 128, 256, 512]
-        self.stride = max(self.encoder.feature_info.reduction())
+        if pretrained is None and plain_resnet(backbone):
+            self.encoder = ResNetFeatures(backbone, in_channels)
+            widths, reductions = self.encoder.channels, self.encoder.reductions
+        else:
+            self.encoder = create_timm_model(backbone, pretrained, features_only=True, in_chans=1)
+            if in_channels > 1:
+                widen_first_conv(self.encoder, in_channels)
+            widths, reductions = self.encoder.feature_info.channels(), self.encoder.feature_info.reduction()
+        self.stride = max(reductions)  # widths, e.g. resnet18: [64, 64, 128, 256, 512]
         blocks, cin = [], widths[-1]
         for skip in reversed(widths[:-1]):
             blocks.append(DecoderBlock(cin, skip, skip))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import timm
 import torch
 from torch import nn
 
@@ -16,6 +15,8 @@ def create_timm_model(name: str, pretrained: bool | str = False, **kwargs) -> nn
     A local file (``.safetensors``, ``.pth``, ``.bin``) is loaded through timm's own pretrained
     path, so input-channel adaptation (``in_chans=1``) and classifier filtering still apply.
     """
+    import timm  # here, not at the top: it takes seconds to import, and a trained ResNet U-Net needs none of it
+
     if not timm.is_model(name):
         raise ValueError(f"unknown timm model {name!r}; list candidates with timm.list_models('*{name}*')")
     if isinstance(pretrained, str) and pretrained.lower() in ("true", "false"):

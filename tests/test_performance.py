@@ -79,7 +79,7 @@ def test_benchmark_data_measures_streaming_folder_and_classic_in_one_run(tmp_pat
     record = json.loads(output.strip().splitlines()[-1])
     assert record["images_per_s"] > 0 and record["baseline_images_per_s"] > 0 and record["command"] == "data"
     assert "colorgan streaming" in output and "colorgan folder" in output and record["files"] == 4
-    decode = record["stages"]["decode (load_rgb, reduced scale)"]  # beside Pillow's own decode at that scale
+    decode = record["stages"]["decode (at the scale its crop needs)"]  # beside Pillow's own decode at that scale
     assert decode["s"] > 0 and decode["floor_s"] > 0 and record["decode_bound_ratio"] > 0
 
 

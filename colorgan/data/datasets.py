@@ -18,12 +18,20 @@ log = logging.getLogger(__name__)
 MAX_SUBSTITUTES = 16  # more unreadable files in a row than this: the data is gone, stop
 
 
+def load_transformed(source, transform: Callable, min_side: int | None, max_pixels: int = MAX_PIXELS) -> torch.Tensor:
+    """``transform(load_rgb(source, min_side, max_pixels))``; a transform with a ``load`` method decodes the file
+    itself (``geometry.RandomCropFirst``: its crop is drawn first, then decoded at the scale it needs)."""
+    load = getattr(transform, "load", None)
+    return load(source, max_pixels) if load is not None else transform(load_rgb(source, min_side, max_pixels))
+
+
 class ImageFileDataset(Dataset):
     """Image files -> transformed RGB uint8 tensors.
 
     ``repeat`` visits every file that many times per epoch (with fresh random crops), so a
     handful of photos still makes epochs long enough to train and validate on. ``min_side`` lets
-    large JPEGs decode at reduced scale when the transform needs no more (see ``load_rgb``).
+    large JPEGs decode at reduced scale when the transform needs no more (see ``load_rgb``; a transform that
+    decodes the file itself chooses its own scale, see ``load_transformed``).
     """
 
     def __init__(
@@ -61,7 +69,8 @@ class ImageFileDataset(Dataset):
         for k in range(tries):
             path = self.files[(index + k) % len(self.files)]
             try:
-                return {"rgb": self.transform(load_rgb(path, self.min_side, self.max_pixels)), "path": str(path)}
+                rgb = load_transformed(path, self.transform, self.min_side, self.max_pixels)
+                return {"rgb": rgb, "path": str(path)}
             except Exception as err:
                 error = OSError(f"cannot read image {path}: {err}")
                 if self.skip_unreadable:

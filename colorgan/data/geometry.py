@@ -18,9 +18,13 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
+import torch
 import torch.nn.functional as F
+from PIL import Image
 from torch import Tensor
 from torchvision.transforms import v2
+
+from colorgan.data.images import MAX_PIXELS, decode_rgb, open_image, upright_size
 
 KINDS = ("crop", "squash", "letterbox")
 LETTERBOX_FILL = 255  # resizeimage's resize_contain pads with (255, 255, 255, 0): white once converted to RGB
@@ -41,6 +45,67 @@ class Letterbox:
         top, left = math.ceil((self.size - new_h) / 2), math.ceil((self.size - new_w) / 2)
         pad = (left, self.size - new_w - left, top, self.size - new_h - top)
         return F.pad(img, pad, value=self.fill)
+
+
+class RandomCropFirst:
+    """Training's random resized crop, drawn from the photo's header before the photo is decoded.
+
+    The crop is torchvision's ``RandomResizedCrop`` rule (Szegedy et al. 2015, Sec. 6): an area share
+    uniform in [``min_scale``, 1] and an aspect ratio log-uniform in [3/4, 4/3], ten draws, else the
+    largest centred crop of an aspect in that range; then resized to ``size`` x ``size`` (antialiased) and
+    flipped at random. Drawn first, a crop can ask ``decode_rgb`` for just the scale it needs: a JPEG decodes
+    at the smallest of 1, 1/2, 1/4, 1/8 that leaves the crop ``size`` pixels (a large crop of a 12 MP photo
+    at 1/8), where a crop drawn after the decode must decode for the smallest possible crop.
+    ``load(source)`` decodes and transforms a file; calling it on a decoded image transforms that.
+    """
+
+    RATIO = (3 / 4, 4 / 3)
+    TRIES = 10
+
+    def __init__(self, size: int, min_scale: float = 0.25, flip: bool = True):
+        self.size, self.min_scale, self.flip = size, min_scale, flip
+
+    def draw(self, width: int, height: int) -> tuple[int, int, int, int]:
+        """A crop ``(top, left, height, width)`` of a ``width`` x ``height`` photo, from torch's random stream."""
+        log_ratio = torch.tensor(self.RATIO).log()
+        for _ in range(self.TRIES):
+            area = width * height * torch.empty(1).uniform_(self.min_scale, 1.0).item()
+            ratio = math.exp(torch.empty(1).uniform_(*log_ratio.tolist()).item())
+            w, h = round(math.sqrt(area * ratio)), round(math.sqrt(area / ratio))
+            if 0 < w <= width and 0 < h <= height:
+                top = int(torch.randint(0, height - h + 1, (1,)))
+                return top, int(torch.randint(0, width - w + 1, (1,))), h, w
+        ratio = min(max(width / height, self.RATIO[0]), self.RATIO[1])  # the photo's own, clamped to the range
+        w, h = (width, round(width / ratio)) if width / height <= ratio else (round(height * ratio), height)
+        return (height - h) // 2, (width - w) // 2, h, w
+
+    def finish(self, img: Image.Image, full: tuple[int, int], crop: tuple[int, int, int, int]) -> Tensor:
+        """The ``crop`` of the ``full``-size photo, taken from ``img`` (the photo decoded at some scale),
+        resized to the training square and flipped or not: uint8 ``(3, size, size)``."""
+        sx, sy = img.width / full[0], img.height / full[1]
+        top, left, h, w = crop
+        box = (round(top * sy), round(left * sx), max(1, round(h * sy)), max(1, round(w * sx)))
+        out = v2.functional.resized_crop(v2.functional.pil_to_tensor(img), *box, [self.size] * 2, antialias=True)
+        return out.flip(-1) if self.flip and bool(torch.rand(1) < 0.5) else out
+
+    def load(self, source, max_pixels: int = MAX_PIXELS) -> Tensor:
+        """The training square of the image file (or file object) ``source``."""
+        img = open_image(source, max_pixels)
+        try:
+            full = upright_size(img)
+            crop = self.draw(*full)
+        except BaseException:
+            img.close()
+            raise
+        return self.finish(decode_rgb(img, self.decode_side(full, crop), source), full, crop)
+
+    def decode_side(self, full: tuple[int, int], crop: tuple[int, int, int, int]) -> int:
+        """The short side the ``full``-size photo must keep for ``crop`` to keep ``size`` pixels (``decode_rgb``)."""
+        return math.ceil(min(full) * self.size / min(crop[2], crop[3]))
+
+    def __call__(self, img: Image.Image) -> Tensor:
+        full = img.size
+        return self.finish(img, full, self.draw(*full))
 
 
 @dataclass(frozen=True)
@@ -69,11 +134,13 @@ class Geometry:
     def scored_size(self) -> int:
         return self.eval_size or self.size
 
-    def train_transform(self) -> v2.Compose:
-        steps: list = [v2.PILToTensor()]
+    def train_transform(self) -> v2.Compose | RandomCropFirst:
+        """PIL RGB -> uint8 ``(3, size, size)``; for ``crop``, a ``RandomCropFirst`` that can also decode a file
+        itself (``load``) at the scale its crop needs."""
         if self.kind == "crop":
-            steps.append(v2.RandomResizedCrop(self.size, scale=(self.min_scale, 1.0), antialias=True))
-        elif self.kind == "squash":
+            return RandomCropFirst(self.size, self.min_scale, self.flip)
+        steps: list = [v2.PILToTensor()]
+        if self.kind == "squash":
             load = self.load_size or self.size
             steps.append(v2.Resize((load, load), antialias=True))
             if load > self.size:

@@ -8,7 +8,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import ExifTags, Image, ImageOps
 
 from colorgan.errors import ImageRejected
 
@@ -59,15 +59,19 @@ def to_rgb(img: Image.Image) -> Image.Image:
     return img if img.mode == "RGB" else img.convert("RGB")
 
 
-def load_rgb(path: str | Path, min_side: int | None = None, max_pixels: int = MAX_PIXELS) -> Image.Image:
-    """Open an image file as upright (EXIF orientation applied) 8-bit RGB; refuse more than
-    ``max_pixels`` pixels (``ImageRejected``) before decoding.
+def upright_size(img: Image.Image) -> tuple[int, int]:
+    """``(width, height)`` of an opened (not yet decoded) image once its EXIF orientation is applied."""
+    w, h = img.size
+    try:
+        orientation = img.getexif().get(ExifTags.Base.Orientation, 1)
+    except (OSError, ValueError, SyntaxError):  # a broken EXIF block: exif_transpose leaves the image as is
+        orientation = 1
+    return (h, w) if orientation in (5, 6, 7, 8) else (w, h)
 
-    ``min_side``: the short side the caller needs at least. A JPEG is then decoded at 1/2, 1/4 or
-    1/8 scale (Pillow's draft mode: the DCT skips the detail) when that still leaves ``min_side``
-    pixels, which makes a 12-megapixel photo several times cheaper to read for a 256 px crop.
-    """
-    img = open_image(path, max_pixels)
+
+def decode_rgb(img: Image.Image, min_side: int | None = None, source: object = "") -> Image.Image:
+    """An opened image (``open_image``) decoded as upright 8-bit RGB. ``min_side``: the short side the caller
+    needs at least (see ``load_rgb``); ``source`` names the file in the log."""
     try:
         if min_side and img.format == "JPEG" and min(img.size) >= 2 * min_side:
             scale = min(img.size) / min_side
@@ -79,5 +83,16 @@ def load_rgb(path: str | Path, min_side: int | None = None, max_pixels: int = MA
     try:
         ImageOps.exif_transpose(img, in_place=True)  # in place: a copy costs 15% of the data path
     except (OSError, ValueError, SyntaxError) as err:  # a broken EXIF block is not a broken image
-        log.debug("ignoring unreadable EXIF in %s: %s", path, err)
+        log.debug("ignoring unreadable EXIF in %s: %s", source, err)
     return to_rgb(img)
+
+
+def load_rgb(path: str | Path, min_side: int | None = None, max_pixels: int = MAX_PIXELS) -> Image.Image:
+    """Open an image file as upright (EXIF orientation applied) 8-bit RGB; refuse more than
+    ``max_pixels`` pixels (``ImageRejected``) before decoding.
+
+    ``min_side``: the short side the caller needs at least. A JPEG is then decoded at 1/2, 1/4 or
+    1/8 scale (Pillow's draft mode: the DCT skips the detail) when that still leaves ``min_side``
+    pixels, which makes a 12-megapixel photo several times cheaper to read for a 256 px crop.
+    """
+    return decode_rgb(open_image(path, max_pixels), min_side, path)

@@ -16,8 +16,8 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from colorgan.data.datamodule import ColorizationDataModule
+from colorgan.data.datasets import load_transformed
 from colorgan.data.file_table import FileTable
-from colorgan.data.images import load_rgb
 from colorgan.data.sampler import PADDING, ResumableSampler
 from colorgan.data.split import SPLITS, Split
 from colorgan.data.streaming.layout import FORMAT_VERSION, META_NAME, SPLIT_NAME, join, read_json
@@ -34,10 +34,10 @@ class DecodeItem:
 
     def __call__(self, item: dict) -> dict:
         try:
-            img = load_rgb(io.BytesIO(item["image"]), self.min_side, self.max_pixels)
+            rgb = load_transformed(io.BytesIO(item["image"]), self.transform, self.min_side, self.max_pixels)
         except Exception as err:
             raise OSError(f"cannot decode the prepared image of {item['path']}: {err}") from err
-        return {"rgb": self.transform(img), "path": item["path"]}
+        return {"rgb": rgb, "path": item["path"]}
 
 
 class PreparedItems(Dataset):

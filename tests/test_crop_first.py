@@ -14,7 +14,7 @@ from torchvision import transforms
 
 import colorgan.data.geometry as geometry_module
 from colorgan.data.datasets import ImageFileDataset
-from colorgan.data.geometry import Geometry, RandomCropFirst
+from colorgan.data.geometry import Geometry, RandomCropFirst, image_tensor
 from colorgan.data.images import load_rgb
 
 SIZE = 64
@@ -103,3 +103,10 @@ def test_training_reads_files_through_the_drawn_crop(big_jpeg, decoded_sizes):
     assert len(decoded_sizes) == 20 and max(w for w, _ in decoded_sizes) < 1536  # never at full scale here
     assert len({tuple(s) for s in decoded_sizes}) > 1  # the scale follows each crop
     assert math.isclose(decoded_sizes[0][0] / decoded_sizes[0][1], 1.5)
+
+
+@pytest.mark.parametrize("mode", ["RGB", "L"])
+def test_the_one_copy_tensor_is_torchvisions(mode):
+    img = Image.fromarray(skimage.data.astronaut()[:120, :90]).convert(mode)
+    ours = image_tensor(img)
+    assert torch.equal(ours, transforms.functional.pil_to_tensor(img)) and ours.dtype == torch.uint8

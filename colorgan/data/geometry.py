@@ -16,6 +16,7 @@ Three kinds, after the papers' own data code:
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import asdict, dataclass
 
 import torch
@@ -45,6 +46,22 @@ class Letterbox:
         top, left = math.ceil((self.size - new_h) / 2), math.ceil((self.size - new_w) / 2)
         pad = (left, self.size - new_w - left, top, self.size - new_h - top)
         return F.pad(img, pad, value=self.fill)
+
+
+def image_tensor(img: Image.Image) -> Tensor:
+    """An 8-bit image as uint8 ``(C, H, W)`` (a channels-last view, as torchvision's ``pil_to_tensor`` returns):
+    one copy out of Pillow where ``pil_to_tensor`` makes three (its bytes, joined, then into an array)."""
+    with warnings.catch_warnings():  # Pillow's bytes are read-only; the tensor is only ever read
+        warnings.simplefilter("ignore", UserWarning)
+        flat = torch.frombuffer(img.tobytes(), dtype=torch.uint8)
+    return flat.view(img.height, img.width, len(img.getbands())).permute(2, 0, 1)
+
+
+class ToTensor:
+    """``image_tensor`` as a transform step (in place of torchvision's ``PILToTensor``)."""
+
+    def __call__(self, img: Image.Image) -> Tensor:
+        return image_tensor(img)
 
 
 class RandomCropFirst:
@@ -84,8 +101,10 @@ class RandomCropFirst:
         resized to the training square and flipped or not: uint8 ``(3, size, size)``."""
         sx, sy = img.width / full[0], img.height / full[1]
         top, left, h, w = crop
-        box = (round(top * sy), round(left * sx), max(1, round(h * sy)), max(1, round(w * sx)))
-        out = v2.functional.resized_crop(v2.functional.pil_to_tensor(img), *box, [self.size] * 2, antialias=True)
+        top, left = min(round(top * sy), img.height - 1), min(round(left * sx), img.width - 1)
+        h, w = max(1, min(round(h * sy), img.height - top)), max(1, min(round(w * sx), img.width - left))
+        region = image_tensor(img.crop((left, top, left + w, top + h)))  # only the crop leaves Pillow
+        out = v2.functional.resize(region, [self.size] * 2, antialias=True)
         return out.flip(-1) if self.flip and bool(torch.rand(1) < 0.5) else out
 
     def load(self, source, max_pixels: int = MAX_PIXELS) -> Tensor:
@@ -139,7 +158,7 @@ class Geometry:
         itself (``load``) at the scale its crop needs."""
         if self.kind == "crop":
             return RandomCropFirst(self.size, self.min_scale, self.flip)
-        steps: list = [v2.PILToTensor()]
+        steps: list = [ToTensor()]
         if self.kind == "squash":
             load = self.load_size or self.size
             steps.append(v2.Resize((load, load), antialias=True))
@@ -155,10 +174,10 @@ class Geometry:
         """Deterministic: the square scored at ``size`` (default ``eval_size``)."""
         size = size or self.scored_size
         if self.kind == "crop":
-            return v2.Compose([v2.PILToTensor(), v2.Resize(size, antialias=True), v2.CenterCrop(size)])
+            return v2.Compose([ToTensor(), v2.Resize(size, antialias=True), v2.CenterCrop(size)])
         if self.kind == "squash":
-            return v2.Compose([v2.PILToTensor(), v2.Resize((size, size), antialias=True)])
-        return v2.Compose([v2.PILToTensor(), Letterbox(size)])
+            return v2.Compose([ToTensor(), v2.Resize((size, size), antialias=True)])
+        return v2.Compose([ToTensor(), Letterbox(size)])
 
     def train_decode_side(self) -> int:
         """The short side a photo must keep when decoded at reduced scale for training (see ``load_rgb``)."""

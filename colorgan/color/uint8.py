@@ -23,6 +23,7 @@ from colorgan.color.lab import (
     AB_SCALE,
     L_SCALE,
     RGB_FROM_XYZ_WHITE,
+    _decode_table,
     levels_linear,
     linear_to_srgb,
 )
@@ -39,6 +40,13 @@ def _xyz_tables(device: torch.device) -> Tensor:
     the 8-bit value v: its linear light times its weight in that row of the matrix."""
     white = torch.tensor(_WHITE_D65, dtype=torch.float64)[:, None, None]
     return (_XYZ_FROM_RGB[:, :, None] * levels_linear() / white).float().to(device)
+
+
+@cache
+def _xyz_matrix(device: torch.device) -> Tensor:
+    """``(3, 3)`` float32: linear sRGB -> XYZ over the white's, row by row."""
+    white = torch.tensor(_WHITE_D65, dtype=torch.float64)[:, None]
+    return (_XYZ_FROM_RGB / white).float().to(device)
 
 
 @cache
@@ -64,6 +72,12 @@ def _f_of_rows_(rgb: Tensor, rows: range, out: Tensor, scratch: Scratch) -> Tens
     contiguous ``out (1, len(rows), h, w)``: each a sum of three table values."""
     plane = (1, 1, *rgb.shape[-2:])
     index = [scratch.view(f"index{c}", plane, torch.int32).copy_(rgb[:, c : c + 1]) for c in range(3)]
+    if len(rows) == 3:  # all of X, Y, Z: three lookups of linear light and one matrix product, not nine lookups
+        linear = scratch.view("linear_in", (3, index[0].numel()))
+        for c in range(3):
+            torch.index_select(_decode_table(rgb.device), 0, index[c].view(-1), out=linear[c])
+        torch.matmul(_xyz_matrix(rgb.device), linear, out=out.view(3, -1))
+        return _f_(out, scratch)
     tables, term = _xyz_tables(rgb.device), scratch.view("term", plane)
     for k, row in enumerate(rows):
         for c in range(3):

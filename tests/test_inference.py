@@ -118,10 +118,10 @@ def test_frames_in_a_batch_come_out_as_the_photo_path_and_the_stages_compose(sat
 
 
 def test_strips_of_the_upsampled_ab_are_the_whole_upsampled_ab():
-    ab_small = torch.randn(2, 2, 37, 53)
+    ab_small = torch.rand(2, 2, 37, 53, generator=torch.Generator().manual_seed(0)) * 2 - 1  # ab's range, [-1, 1]
     whole = F.interpolate(ab_small, size=(401, 603), mode="bilinear", align_corners=False)
     strips = torch.cat([upsample_ab(ab_small, (401, 603), slice(r, min(401, r + 17))) for r in range(0, 401, 17)], 2)
-    torch.testing.assert_close(strips, whole, atol=1e-5, rtol=0)
+    torch.testing.assert_close(strips, whole, atol=1e-5, rtol=0)  # measured 3.7e-6 apart: float32 weights
 
 
 def run_module_code(code: str, *args: str) -> subprocess.CompletedProcess:

@@ -84,10 +84,10 @@ class RandomCropFirst:
 
     def draw(self, width: int, height: int) -> tuple[int, int, int, int]:
         """A crop ``(top, left, height, width)`` of a ``width`` x ``height`` photo, from torch's random stream."""
-        log_ratio = torch.tensor(self.RATIO).log()
+        log_ratio = math.log(self.RATIO[0]), math.log(self.RATIO[1])
         for _ in range(self.TRIES):
             area = width * height * torch.empty(1).uniform_(self.min_scale, 1.0).item()
-            ratio = math.exp(torch.empty(1).uniform_(*log_ratio.tolist()).item())
+            ratio = math.exp(torch.empty(1).uniform_(*log_ratio).item())
             w, h = round(math.sqrt(area * ratio)), round(math.sqrt(area / ratio))
             if 0 < w <= width and 0 < h <= height:
                 top = int(torch.randint(0, height - h + 1, (1,)))

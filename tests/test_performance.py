@@ -81,6 +81,7 @@ def test_benchmark_data_measures_streaming_folder_and_classic_in_one_run(tmp_pat
     assert "colorgan streaming" in output and "colorgan folder" in output and record["files"] == 4
     decode = record["stages"]["decode (at the scale its crop needs)"]  # beside Pillow's own decode at that scale
     assert decode["s"] > 0 and decode["floor_s"] > 0 and record["decode_bound_ratio"] > 0
+    assert record["cpu_share_with_gpu_images_per_s"] > 0  # the workers alone, as on a GPU machine
 
 
 def test_benchmark_train_defaults_to_trainings_choice_and_measures_every_setting(capsys):

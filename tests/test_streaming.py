@@ -7,6 +7,7 @@ import io
 import json
 import signal
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -73,14 +74,17 @@ def test_prepare_refuses_a_folder_that_is_not_empty(folder, tmp_path):
 
 
 class PathLog(pl.Callback):
-    """Appends ``{"step": global step, "paths": [...]}`` to ``path`` after every training batch."""
+    """Appends ``{"step": global step, "paths": [...]}`` to ``path`` after every training batch; from step
+    ``slow_from`` on, each step then waits ``pause`` s, so that a kill lands mid-run however fast the machine."""
 
-    def __init__(self, path: str):
-        self.path = path
+    def __init__(self, path: str, slow_from: int = 4, pause: float = 0.3):
+        self.path, self.slow_from, self.pause = path, slow_from, pause
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
         with open(self.path, "a") as f:
             f.write(json.dumps({"step": trainer.global_step, "paths": list(batch["path"])}) + "\n")
+        if trainer.global_step >= self.slow_from:
+            time.sleep(self.pause)
 
 
 def steps(log: Path, upto: int | None = None) -> list[tuple[int, list[str]]]:

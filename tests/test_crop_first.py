@@ -110,3 +110,45 @@ def test_the_one_copy_tensor_is_torchvisions(mode):
     img = Image.fromarray(skimage.data.astronaut()[:120, :90]).convert(mode)
     ours = image_tensor(img)
     assert torch.equal(ours, transforms.functional.pil_to_tensor(img)) and ours.dtype == torch.uint8
+
+
+def _sideways_portrait(fmt: str) -> io.BytesIO:
+    """A 1200 x 1600 portrait, red top quarter, stored sideways with EXIF orientation 6 as ``fmt``."""
+    upright = np.zeros((1600, 1200, 3), np.uint8)
+    upright[:400, :, 0] = 255
+    upright[400:, :, 2] = 255
+    stored = Image.fromarray(upright).transpose(Image.Transpose.ROTATE_90)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    buffer = io.BytesIO()
+    stored.save(buffer, format=fmt, exif=exif, **({"quality": 95} if fmt == "JPEG" else {}))
+    return buffer
+
+
+@pytest.mark.parametrize("fmt", ["TIFF", "PNG", "WEBP"])
+def test_a_sideways_photo_of_any_format_keeps_the_crop_rule(fmt):
+    """Pillow's TIFF reader turns the photo upright itself: a crop drawn from the header's orientation would be
+    drawn on the wrong sides and stretched. Formats without reduced-scale decoding are cropped once decoded."""
+    crop = RandomCropFirst(SIZE, flip=False)
+    drawn = []
+    draw = crop.draw
+
+    def recording(width, height):
+        drawn.append((width, height))
+        return draw(width, height)
+
+    crop.draw = recording
+    torch.manual_seed(0)
+    out = crop.load(_sideways_portrait(fmt))
+    assert drawn == [(1200, 1600)] and out.shape == (3, SIZE, SIZE)
+    assert torch.equal(out, (torch.manual_seed(0), crop(load_rgb(_sideways_portrait(fmt))))[1])
+
+
+def test_a_cameras_mpo_decodes_at_reduced_scale(big_jpeg, decoded_sizes, tmp_path):
+    path = tmp_path / "camera.mpo"
+    Image.open(big_jpeg).save(path, format="MPO", save_all=True, append_images=[Image.open(big_jpeg)])
+    assert Image.open(path).format == "MPO"
+    crop = RandomCropFirst(SIZE, flip=False)
+    crop.draw = lambda width, height: (0, 256, 1024, 1024)
+    crop.load(path)
+    assert decoded_sizes == [(192, 128)]

@@ -58,3 +58,19 @@ def test_other_backbones_are_left_to_timm():
     assert not isinstance(ResNetUNet("resnet18d", pretrained=None).encoder, ResNetFeatures)
     with pytest.raises(ValueError, match="resnet18d"):
         ResNetFeatures("resnet18d")
+
+
+def test_the_plain_encoder_starts_as_timms_does():
+    """``pretrained=None`` in a training config builds the plain encoder: it must start from timm's initialisation
+    (He-normal fan-out convolutions, each block's last batch norm at zero), not PyTorch's defaults."""
+    torch.manual_seed(0)
+    plain = ResNetFeatures("resnet50")
+    timm_encoder = create_timm_model("resnet50", False, features_only=True, in_chans=1)
+    for name, theirs in timm_encoder.state_dict().items():
+        ours = plain.state_dict()[name]
+        if name.endswith("num_batches_tracked"):
+            continue
+        if theirs.dim() == 4:  # convolutions: the same spread (random draws differ)
+            assert abs(ours.std().item() / theirs.std().item() - 1) < 0.1, name
+        else:  # batch norms: the same constants
+            assert torch.equal(ours, theirs), name

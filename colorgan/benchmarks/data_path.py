@@ -20,7 +20,7 @@ from colorgan.benchmarks.timing import images_per_second
 from colorgan.color import AB_SCALE, L_SCALE, rgb_to_L_ab
 from colorgan.data import FolderDataModule
 from colorgan.data.geometry import RandomCropFirst
-from colorgan.data.images import decode_rgb, open_image, upright_size
+from colorgan.data.images import DRAFT_FORMATS, decode_rgb, open_image, upright_size
 from colorgan.data.split import Split
 
 STAGE_FILES = 64  # the stage table times this many of the files (all of a small folder)
@@ -83,7 +83,7 @@ def per_image(fn, items: list, repeats: int = 2) -> float:
 def _draft_decode(path, min_side: int | None) -> Image.Image:
     """Pillow's decode alone, at the reduced scale ``load_rgb`` asks for: the floor of the decode stage."""
     img = Image.open(path)
-    if min_side and img.format == "JPEG" and min(img.size) >= 2 * min_side:
+    if min_side and img.format in DRAFT_FORMATS and min(img.size) >= 2 * min_side:
         scale = min(img.size) / min_side
         img.draft("RGB", (math.ceil(img.size[0] / scale), math.ceil(img.size[1] / scale)))
     img.load()
@@ -96,11 +96,11 @@ def _reads(dataset, files: list) -> list[tuple]:
     transform, reads = dataset.transform, []
     torch.manual_seed(0)
     for f in files:
-        if not isinstance(transform, RandomCropFirst):
-            reads.append((f, None, None, dataset.min_side))
-            continue
         with open_image(f) as img:
-            full = upright_size(img)
+            full, drafts = upright_size(img), img.format in DRAFT_FORMATS
+        if not isinstance(transform, RandomCropFirst) or not drafts:  # decoded whole, then transformed
+            reads.append((f, None, None, None if isinstance(transform, RandomCropFirst) else dataset.min_side))
+            continue
         crop = transform.draw(*full)
         reads.append((f, full, crop, transform.decode_side(full, crop)))
     return reads

@@ -25,7 +25,7 @@ from PIL import Image
 from torch import Tensor
 from torchvision.transforms import v2
 
-from colorgan.data.images import MAX_PIXELS, decode_rgb, open_image, upright_size
+from colorgan.data.images import DRAFT_FORMATS, MAX_PIXELS, decode_rgb, open_image, upright_size
 
 KINDS = ("crop", "squash", "letterbox")
 LETTERBOX_FILL = 255  # resizeimage's resize_contain pads with (255, 255, 255, 0): white once converted to RGB
@@ -51,7 +51,9 @@ class Letterbox:
 def image_tensor(img: Image.Image) -> Tensor:
     """An 8-bit image as uint8 ``(C, H, W)`` (a channels-last view, as torchvision's ``pil_to_tensor`` returns):
     one copy out of Pillow where ``pil_to_tensor`` makes three (its bytes, joined, then into an array)."""
-    with warnings.catch_warnings():  # Pillow's bytes are read-only; the tensor is only ever read
+    # The tensor shares the memory of Pillow's (immutable) bytes: every step after it makes a new tensor, and the
+    # loader's collate copies; anything that writes in place must copy first.
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         flat = torch.frombuffer(img.tobytes(), dtype=torch.uint8)
     return flat.view(img.height, img.width, len(img.getbands())).permute(2, 0, 1)
@@ -110,6 +112,8 @@ class RandomCropFirst:
     def load(self, source, max_pixels: int = MAX_PIXELS) -> Tensor:
         """The training square of the image file (or file object) ``source``."""
         img = open_image(source, max_pixels)
+        if img.format not in DRAFT_FORMATS:  # decoded whole whatever the crop: drawn on the decoded photo
+            return self(decode_rgb(img, None, source))
         try:
             full = upright_size(img)
             crop = self.draw(*full)

@@ -18,6 +18,7 @@ MAX_PIXELS = 150_000_000  # a 12 000 x 12 500 scan; Pillow itself refuses 179 MP
 IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
 _ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
 _HIGH_DEPTH_MODES = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
+DRAFT_FORMATS = frozenset({"JPEG", "MPO"})  # Pillow decodes these at 1/2, 1/4, 1/8 scale (MPO: a camera's JPEG)
 
 
 def open_image(path: str | Path, max_pixels: int = MAX_PIXELS) -> Image.Image:
@@ -60,7 +61,8 @@ def to_rgb(img: Image.Image) -> Image.Image:
 
 
 def upright_size(img: Image.Image) -> tuple[int, int]:
-    """``(width, height)`` of an opened (not yet decoded) image once its EXIF orientation is applied."""
+    """``(width, height)`` of an opened (not yet decoded) JPEG once its EXIF orientation is applied. (Pillow's
+    TIFF reader reports, and decodes, the upright image itself.)"""
     w, h = img.size
     try:
         orientation = img.getexif().get(ExifTags.Base.Orientation, 1)
@@ -73,7 +75,7 @@ def decode_rgb(img: Image.Image, min_side: int | None = None, source: object = "
     """An opened image (``open_image``) decoded as upright 8-bit RGB. ``min_side``: the short side the caller
     needs at least (see ``load_rgb``); ``source`` names the file in the log."""
     try:
-        if min_side and img.format == "JPEG" and min(img.size) >= 2 * min_side:
+        if min_side and img.format in DRAFT_FORMATS and min(img.size) >= 2 * min_side:
             scale = min(img.size) / min_side
             img.draft("RGB", (math.ceil(img.size[0] / scale), math.ceil(img.size[1] / scale)))
         img.load()  # decoded: Pillow has closed the file

@@ -23,7 +23,7 @@ import torch
 from PIL import Image, UnidentifiedImageError
 from torch import Tensor
 
-from colorgan.data.images import MAX_PIXELS, open_image, to_rgb
+from colorgan.data.images import DRAFT_FORMATS, MAX_PIXELS, open_image, to_rgb
 from colorgan.errors import ImageRejected
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ def problem(
                 return "grayscale: no colour to learn from"
             if not decode:
                 return None
-            if img.format == "JPEG":
+            if img.format in DRAFT_FORMATS:
                 img.draft("RGB", (max(1, img.size[0] // 8), max(1, img.size[1] // 8)))
             img.load()
             if exclude_grayscale and is_gray(img):

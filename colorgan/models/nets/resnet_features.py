@@ -104,6 +104,21 @@ class ResNetFeatures(nn.Module):
             setattr(self, f"layer{stage}", nn.Sequential(*blocks))
             self.channels.append(cin)
         self.reductions = [2, 4, 8, 16, 32]
+        self._init_as_timm()
+
+    def _init_as_timm(self) -> None:
+        """timm's ResNet initialisation (``ResNet.init_weights``): He-normal convolutions (fan-out), batch
+        norms at 1 and 0, and each block's last batch norm at 0 so that a block starts as its shortcut. A
+        checkpoint overwrites it; a net trained from ``pretrained=None`` starts as timm's would."""
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+            elif isinstance(m, nn.BatchNorm2d):
+                nn.init.ones_(m.weight)
+                nn.init.zeros_(m.bias)
+        for m in self.modules():
+            if isinstance(m, (_Basic, _Bottleneck)):
+                nn.init.zeros_((m.bn3 if isinstance(m, _Bottleneck) else m.bn2).weight)
 
     def forward(self, x: Tensor) -> list[Tensor]:
         x = self.act1(self.bn1(self.conv1(x)))

@@ -37,8 +37,9 @@ class ResNetUNet(nn.Module):
     ``in_channels`` > 1 (L and colour hints): the encoder is built for L alone, so pretrained weights load
     as timm adapts them to one channel, and then its first conv is widened with zero weights for the rest.
 
-    ``pretrained=None``: the weights come from a checkpoint (``load_colorizer``); a plain ResNet encoder is
-    then built without timm (``resnet_features``), the same modules for the same weights.
+    ``pretrained=None``: no download, as ``False``, and how ``load_colorizer`` rebuilds a checkpoint's net (the
+    weights come from the file); a plain ResNet encoder is then built without importing timm
+    (``resnet_features``: the same modules for the same weights, initialised as timm initialises them).
     """
 
     def __init__(

@@ -20,6 +20,7 @@ from torch import Tensor
 
 from colorgan.color.chunks import Scratch, for_chunks
 from colorgan.color.uint8 import L_ab_to_uint8, L_ab_to_uint8_, rgb_to_L
+from colorgan.data.images import image_tensor
 from colorgan.errors import ConfigError
 from colorgan.hints import resize_hints
 from colorgan.models.colorizer import Colorizer
@@ -151,7 +152,7 @@ def _lightness_of_image(img: Image.Image, band_rows: int = 512) -> Tensor:
     w, h = img.size
     L = torch.empty(1, 1, h, w)
     for r in range(0, h, band_rows):
-        band = torch.from_numpy(np.array(img.crop((0, r, w, min(h, r + band_rows))))).permute(2, 0, 1)[None]
+        band = image_tensor(img.crop((0, r, w, min(h, r + band_rows))))[None]
         rgb_to_L(band, out=L[..., r : r + band.shape[2], :])
     return L
 

@@ -14,8 +14,8 @@ from torchvision import transforms
 
 import colorgan.data.geometry as geometry_module
 from colorgan.data.datasets import ImageFileDataset
-from colorgan.data.geometry import Geometry, RandomCropFirst, image_tensor
-from colorgan.data.images import load_rgb
+from colorgan.data.geometry import Geometry, RandomCropFirst
+from colorgan.data.images import image_tensor, load_rgb
 
 SIZE = 64
 

@@ -16,7 +16,6 @@ Three kinds, after the papers' own data code:
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import asdict, dataclass
 
 import torch
@@ -25,7 +24,7 @@ from PIL import Image
 from torch import Tensor
 from torchvision.transforms import v2
 
-from colorgan.data.images import DRAFT_FORMATS, MAX_PIXELS, decode_rgb, open_image, upright_size
+from colorgan.data.images import DRAFT_FORMATS, MAX_PIXELS, decode_rgb, image_tensor, open_image, upright_size
 
 KINDS = ("crop", "squash", "letterbox")
 LETTERBOX_FILL = 255  # resizeimage's resize_contain pads with (255, 255, 255, 0): white once converted to RGB
@@ -46,17 +45,6 @@ class Letterbox:
         top, left = math.ceil((self.size - new_h) / 2), math.ceil((self.size - new_w) / 2)
         pad = (left, self.size - new_w - left, top, self.size - new_h - top)
         return F.pad(img, pad, value=self.fill)
-
-
-def image_tensor(img: Image.Image) -> Tensor:
-    """An 8-bit image as uint8 ``(C, H, W)`` (a channels-last view, as torchvision's ``pil_to_tensor`` returns):
-    one copy out of Pillow where ``pil_to_tensor`` makes three (its bytes, joined, then into an array)."""
-    # The tensor shares the memory of Pillow's (immutable) bytes: every step after it makes a new tensor, and the
-    # loader's collate copies; anything that writes in place must copy first.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        flat = torch.frombuffer(img.tobytes(), dtype=torch.uint8)
-    return flat.view(img.height, img.width, len(img.getbands())).permute(2, 0, 1)
 
 
 class ToTensor:

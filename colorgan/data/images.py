@@ -8,6 +8,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import torch
 from PIL import ExifTags, Image, ImageOps
 
 from colorgan.errors import ImageRejected
@@ -98,3 +99,14 @@ def load_rgb(path: str | Path, min_side: int | None = None, max_pixels: int = MA
     pixels, which makes a 12-megapixel photo several times cheaper to read for a 256 px crop.
     """
     return decode_rgb(open_image(path, max_pixels), min_side, path)
+
+
+def image_tensor(img: Image.Image) -> torch.Tensor:
+    """An 8-bit image as uint8 ``(C, H, W)`` (a channels-last view, as torchvision's ``pil_to_tensor`` returns):
+    one copy out of Pillow where ``pil_to_tensor`` makes three (its bytes, joined, then into an array)."""
+    # The tensor shares the memory of Pillow's (immutable) bytes: every step after it makes a new tensor, and the
+    # loader's collate copies; anything that writes in place must copy first.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        flat = torch.frombuffer(img.tobytes(), dtype=torch.uint8)
+    return flat.view(img.height, img.width, len(img.getbands())).permute(2, 0, 1)

@@ -28,6 +28,7 @@ def benchmark_model(name: str, size: int) -> ColorizationModule:
         overrides.append(f"model.generator.num_downs={min(8, int(math.log2(size)))}")
     with initialize_config_dir(version_base="1.3", config_dir=config_dir()):
         cfg = compose("train", overrides=overrides)
+    torch.manual_seed(0)  # the same untrained weights in every run: an untrained net's colours set the gamut work
     model = build_model(cfg.model)
     if isinstance(model, ClassificationColorizer):  # its prior, from the benchmark's own photos (no data module)
         _, ab = rgb_to_L_ab(photo_batch(size, 8)["rgb"], ab_scale=1.0)

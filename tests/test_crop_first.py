@@ -13,6 +13,7 @@ from PIL import Image
 from torchvision import transforms
 
 import colorgan.data.geometry as geometry_module
+import colorgan.data.images as images_module
 from colorgan.data.datasets import ImageFileDataset
 from colorgan.data.geometry import Geometry, RandomCropFirst
 from colorgan.data.images import image_tensor, load_rgb
@@ -152,3 +153,22 @@ def test_a_cameras_mpo_decodes_at_reduced_scale(big_jpeg, decoded_sizes, tmp_pat
     crop.draw = lambda width, height: (0, 256, 1024, 1024)
     crop.load(path)
     assert decoded_sizes == [(192, 128)]
+
+
+@pytest.mark.parametrize("kind", ["crop", "squash", "letterbox"])
+def test_scoring_reads_a_large_jpeg_at_the_scale_it_scores(big_jpeg, monkeypatch, kind):
+    """Every transform of a geometry reads its files itself: evaluate and compare (which build the dataset
+    from the transform alone) decode a 1536 x 1024 JPEG at 1/8 for a 64 px square, as validation does."""
+    sizes, decode = [], images_module.decode_rgb
+
+    def spy(img, min_side=None, source=""):
+        out = decode(img, min_side, source)
+        sizes.append(out.size)
+        return out
+
+    monkeypatch.setattr(images_module, "decode_rgb", spy)
+    transform = Geometry(kind, SIZE).eval_transform()
+    item = ImageFileDataset([big_jpeg], transform, skip_unreadable=True)[0]
+    assert item["rgb"].shape == (3, SIZE, SIZE) and sizes == [(192, 128)]
+    whole = transform(load_rgb(big_jpeg))  # the same square from the photo decoded whole
+    assert (item["rgb"].float() - whole.float()).abs().mean() < 3.0

@@ -14,6 +14,7 @@ import torch
 from PIL import Image
 
 import colorgan.data.datasets
+import colorgan.data.images
 from colorgan.data import FolderDataModule
 from colorgan.data.walk import find_images, list_images
 from colorgan.evaluate import evaluate
@@ -96,14 +97,14 @@ def test_validation_counts_the_unreadable_images(folder_with_val, tmp_path):
 
 
 def test_evaluate_leaves_an_unreadable_image_out_and_says_so(checkpoints, photo_folder, tmp_path, monkeypatch):  # noqa: F811
-    real_load = colorgan.data.datasets.load_rgb
+    real_open = colorgan.data.images.open_image
 
-    def load_rgb(path, *args, **kwargs):  # coffee.png breaks after indexing
+    def open_image(path, *args, **kwargs):  # coffee.png breaks after indexing
         if Path(path).name == "coffee.png":
             raise OSError("input/output error")
-        return real_load(path, *args, **kwargs)
+        return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(colorgan.data.datasets, "load_rgb", load_rgb)
+    monkeypatch.setattr(colorgan.data.images, "open_image", open_image)  # how the evaluation transform reads
     run = tmp_path / "eval"
     overrides = [f"ckpt_path={checkpoints['mse_cnn']}", f"data.root={photo_folder}", "split=all", *FAST_EVAL]
     record = evaluate(compose_named("evaluate", run, overrides))

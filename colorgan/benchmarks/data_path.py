@@ -19,8 +19,7 @@ from colorgan.benchmarks.stages import Stage, best_seconds, copy_bytes_per_s, pr
 from colorgan.benchmarks.timing import images_per_second
 from colorgan.color import AB_SCALE, L_SCALE, rgb_to_L_ab
 from colorgan.data import FolderDataModule
-from colorgan.data.geometry import RandomCropFirst
-from colorgan.data.images import DRAFT_FORMATS, decode_rgb, open_image, upright_size
+from colorgan.data.images import DRAFT_FORMATS, open_image
 from colorgan.data.split import Split
 
 STAGE_FILES = 64  # the stage table times this many of the files (all of a small folder)
@@ -80,43 +79,32 @@ def per_image(fn, items: list, repeats: int = 2) -> float:
     return best_seconds(lambda: [fn(x) for x in items], repeats) / len(items)
 
 
-def _draft_decode(path, min_side: int | None) -> Image.Image:
-    """Pillow's decode alone, at the reduced scale ``load_rgb`` asks for: the floor of the decode stage."""
+def _pillow_decode(path, decoded_size: tuple[int, int]) -> None:
+    """Pillow's decode alone, at the scale colorgan's read decoded ``path`` at: the floor of the decode stage."""
     img = Image.open(path)
-    if min_side and img.format in DRAFT_FORMATS and min(img.size) >= 2 * min_side:
-        scale = min(img.size) / min_side
+    scale = max(img.size) / max(decoded_size)  # 1, 2, 4 or 8 (EXIF orientation may swap the sides)
+    if img.format in DRAFT_FORMATS and scale >= 2:
         img.draft("RGB", (math.ceil(img.size[0] / scale), math.ceil(img.size[1] / scale)))
     img.load()
-    return img
-
-
-def _reads(dataset, files: list) -> list[tuple]:
-    """How the training loader reads each file: ``(file, full size, crop or None, the short side its decode
-    keeps)``; a crop drawn first (``RandomCropFirst``) decides the scale, seeded so every run draws the same."""
-    transform, reads = dataset.transform, []
-    torch.manual_seed(0)
-    for f in files:
-        with open_image(f) as img:
-            full, drafts = upright_size(img), img.format in DRAFT_FORMATS
-        if not isinstance(transform, RandomCropFirst) or not drafts:  # decoded whole, then transformed
-            reads.append((f, None, None, None if isinstance(transform, RandomCropFirst) else dataset.min_side))
-            continue
-        crop = transform.draw(*full)
-        reads.append((f, full, crop, transform.decode_side(full, crop)))
-    return reads
 
 
 def stage_table(dataset, files: list, size: int, batch: int, device: torch.device) -> list[Stage]:
-    """colorgan's stages and the classic path's, per image on one core (the loader runs them in its workers)."""
+    """colorgan's stages and the classic path's, per image on one core (the loader runs them in its workers).
+    colorgan's read is timed as training's transform does it, in its two halves (``decode``, ``finish``), with
+    the same seeded crops in every pass."""
     bandwidth = copy_bytes_per_s(device)
-    reads = _reads(dataset, files)
-    decoded = [decode_rgb(open_image(f), side, f) for f, _, _, side in reads]
+    read = dataset.transform
 
-    def transform(i: int) -> torch.Tensor:
-        _, full, crop, _ = reads[i]
-        return dataset.transform(decoded[i]) if crop is None else dataset.transform.finish(decoded[i], full, crop)
+    def decode(f) -> tuple:
+        return read.decode(open_image(f), f)
 
-    rgb = torch.stack([transform(i) for i in range(min(batch, len(reads)))]).to(device)
+    def decode_all() -> list[tuple]:
+        torch.manual_seed(0)  # the same crops, so the same scales, in every pass
+        return [decode(f) for f in files]
+
+    decoded = decode_all()
+    sizes = [img.size for img, _ in decoded]
+    rgb = torch.stack([read.finish(*d) for d in decoded[:batch]]).to(device)
     classic = ClassicLabDataset(files, size)
     full = [Image.open(f).convert("RGB") for f in files[:4]]
     crops = [np.asarray(classic.crop(img)) for img in full]
@@ -127,9 +115,10 @@ def stage_table(dataset, files: list, size: int, batch: int, device: torch.devic
     finally:
         torch.set_num_threads(threads)
     return [
-        Stage("decode (at the scale its crop needs)", per_image(lambda r: decode_rgb(open_image(r[0]), r[3]), reads),
-              per_image(lambda r: _draft_decode(r[0], r[3]), reads), "Pillow's decode at that scale"),
-        Stage("crop, resize, flip, to tensor", per_image(transform, range(len(reads)))),
+        Stage("decode (at the scale its crop needs)", best_seconds(decode_all, 2) / len(files),
+              per_image(lambda k: _pillow_decode(files[k], sizes[k]), range(len(files))),
+              "Pillow's decode at that scale"),
+        Stage("crop, resize, flip, to tensor", per_image(lambda d: read.finish(*d), decoded)),
         Stage("Lab on the device (batched)", lab_s, size * size * 15 / bandwidth, "read 3 B + write 12 B per pixel"),
         Stage("classic: full decode", per_image(lambda f: Image.open(f).convert("RGB"), files, 1)),
         Stage("classic: resize, crop, flip", per_image(classic.crop, full, 1)),

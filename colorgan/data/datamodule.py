@@ -183,8 +183,10 @@ class ColorizationDataModule(pl.LightningDataModule):
         )
 
     def train_dataloader(self) -> DataLoader:
-        transform, min_side = self.geometry.train_transform(), self.geometry.train_decode_side()
-        dataset = ImageFileDataset(self.train_files, transform, self.repeat, min_side, self.limits["max_pixels"], True)
+        transform, limit = self.geometry.train_transform(), self.limits["max_pixels"]
+        dataset = ImageFileDataset(
+            self.train_files, transform, self.repeat, max_pixels=limit, substitute_unreadable=True
+        )
         return self._loader(dataset, self.train_sampler(len(dataset)), train=True)
 
     def train_sampler(self, size: int) -> ResumableSampler:
@@ -208,9 +210,8 @@ class ColorizationDataModule(pl.LightningDataModule):
         self._resume = dict(state) if state else None
 
     def _eval_loader(self, files: list[Path]) -> DataLoader:
-        size = self.geometry.scored_size
         dataset = ImageFileDataset(
-            files, self.geometry.eval_transform(), 1, size, self.limits["max_pixels"], skip_unreadable=True
+            files, self.geometry.eval_transform(), max_pixels=self.limits["max_pixels"], skip_unreadable=True
         )
         return self._loader(dataset, ResumableSampler(len(dataset), shuffle=False, even=False), train=False)
 

@@ -11,27 +11,20 @@ from PIL import Image
 from torch.utils.data import Dataset
 
 from colorgan.data.file_table import FileTable
-from colorgan.data.images import MAX_PIXELS, load_rgb
+from colorgan.data.images import MAX_PIXELS, DecodeThen
 from colorgan.data.sampler import PADDING
 
 log = logging.getLogger(__name__)
 MAX_SUBSTITUTES = 16  # more unreadable files in a row than this: the data is gone, stop
 
 
-def load_transformed(source, transform: Callable, min_side: int | None, max_pixels: int = MAX_PIXELS) -> torch.Tensor:
-    """``transform(load_rgb(source, min_side, max_pixels))``; a transform with a ``load`` method decodes the file
-    itself (``geometry.RandomCropFirst``: its crop is drawn first, then decoded at the scale it needs)."""
-    load = getattr(transform, "load", None)
-    return load(source, max_pixels) if load is not None else transform(load_rgb(source, min_side, max_pixels))
-
-
 class ImageFileDataset(Dataset):
     """Image files -> transformed RGB uint8 tensors.
 
     ``repeat`` visits every file that many times per epoch (with fresh random crops), so a
-    handful of photos still makes epochs long enough to train and validate on. ``min_side`` lets
-    large JPEGs decode at reduced scale when the transform needs no more (see ``load_rgb``; a transform that
-    decodes the file itself chooses its own scale, see ``load_transformed``).
+    handful of photos still makes epochs long enough to train and validate on. ``transform`` reads a file
+    itself (``load``: the transforms of ``geometry.Geometry`` decode at the scale they need); a plain callable
+    on decoded images is read through ``images.DecodeThen`` with ``min_side``.
     """
 
     def __init__(
@@ -47,9 +40,8 @@ class ImageFileDataset(Dataset):
         if repeat < 1:
             raise ValueError(f"repeat must be >= 1, got {repeat}")
         self.files = files if isinstance(files, FileTable) else [Path(f) for f in files]  # FileTable: compact
-        self.transform = transform
+        self.transform = transform if hasattr(transform, "load") else DecodeThen(transform, min_side)
         self.repeat = repeat
-        self.min_side = min_side
         self.max_pixels = max_pixels
         self.substitute_unreadable = substitute_unreadable
         self.skip_unreadable = skip_unreadable
@@ -69,8 +61,7 @@ class ImageFileDataset(Dataset):
         for k in range(tries):
             path = self.files[(index + k) % len(self.files)]
             try:
-                rgb = load_transformed(path, self.transform, self.min_side, self.max_pixels)
-                return {"rgb": rgb, "path": str(path)}
+                return {"rgb": self.transform.load(path, self.max_pixels), "path": str(path)}
             except Exception as err:
                 error = OSError(f"cannot read image {path}: {err}")
                 if self.skip_unreadable:

@@ -24,7 +24,15 @@ from PIL import Image
 from torch import Tensor
 from torchvision.transforms import v2
 
-from colorgan.data.images import DRAFT_FORMATS, MAX_PIXELS, decode_rgb, image_tensor, open_image, upright_size
+from colorgan.data.images import (
+    DRAFT_FORMATS,
+    MAX_PIXELS,
+    DecodeThen,
+    decode_rgb,
+    image_tensor,
+    open_image,
+    upright_size,
+)
 
 KINDS = ("crop", "squash", "letterbox")
 LETTERBOX_FILL = 255  # resizeimage's resize_contain pads with (255, 255, 255, 0): white once converted to RGB
@@ -63,7 +71,8 @@ class RandomCropFirst:
     flipped at random. Drawn first, a crop can ask ``decode_rgb`` for just the scale it needs: a JPEG decodes
     at the smallest of 1, 1/2, 1/4, 1/8 that leaves the crop ``size`` pixels (a large crop of a 12 MP photo
     at 1/8), where a crop drawn after the decode must decode for the smallest possible crop.
-    ``load(source)`` decodes and transforms a file; calling it on a decoded image transforms that.
+    ``load(source)`` decodes and transforms a file (``decode`` then ``finish``, as ``images.DecodeThen``);
+    calling it on a decoded image transforms that.
     """
 
     RATIO = (3 / 4, 4 / 3)
@@ -86,37 +95,39 @@ class RandomCropFirst:
         w, h = (width, round(width / ratio)) if width / height <= ratio else (round(height * ratio), height)
         return (height - h) // 2, (width - w) // 2, h, w
 
-    def finish(self, img: Image.Image, full: tuple[int, int], crop: tuple[int, int, int, int]) -> Tensor:
-        """The ``crop`` of the ``full``-size photo, taken from ``img`` (the photo decoded at some scale),
-        resized to the training square and flipped or not: uint8 ``(3, size, size)``."""
-        sx, sy = img.width / full[0], img.height / full[1]
-        top, left, h, w = crop
-        top, left = min(round(top * sy), img.height - 1), min(round(left * sx), img.width - 1)
-        h, w = max(1, min(round(h * sy), img.height - top)), max(1, min(round(w * sx), img.width - left))
-        region = image_tensor(img.crop((left, top, left + w, top + h)))  # only the crop leaves Pillow
-        out = v2.functional.resize(region, [self.size] * 2, antialias=True)
-        return out.flip(-1) if self.flip and bool(torch.rand(1) < 0.5) else out
-
-    def load(self, source, max_pixels: int = MAX_PIXELS) -> Tensor:
-        """The training square of the image file (or file object) ``source``."""
-        img = open_image(source, max_pixels)
-        if img.format not in DRAFT_FORMATS:  # decoded whole whatever the crop: drawn on the decoded photo
-            return self(decode_rgb(img, None, source))
+    def decode(self, img: Image.Image, source: object = "") -> tuple[Image.Image, tuple]:
+        """An opened image (``open_image``) decoded at the scale its crop needs, and ``(full size, crop)`` for
+        ``finish``. A format Pillow cannot decode at reduced scale is decoded whole and its crop drawn on it (no
+        orientation guessed from its header: Pillow turns a TIFF upright itself)."""
+        if img.format not in DRAFT_FORMATS:
+            decoded = decode_rgb(img, None, source)
+            return decoded, (decoded.size, self.draw(*decoded.size))
         try:
             full = upright_size(img)
             crop = self.draw(*full)
         except BaseException:
             img.close()
             raise
-        return self.finish(decode_rgb(img, self.decode_side(full, crop), source), full, crop)
+        side = math.ceil(min(full) * self.size / min(crop[2], crop[3]))  # the short side that leaves the crop size px
+        return decode_rgb(img, side, source), (full, crop)
 
-    def decode_side(self, full: tuple[int, int], crop: tuple[int, int, int, int]) -> int:
-        """The short side the ``full``-size photo must keep for ``crop`` to keep ``size`` pixels (``decode_rgb``)."""
-        return math.ceil(min(full) * self.size / min(crop[2], crop[3]))
+    def finish(self, decoded: Image.Image, plan: tuple) -> Tensor:
+        """The planned crop (of the ``full``-size photo) taken from ``decoded`` (the photo at some scale),
+        resized to the training square and flipped or not: uint8 ``(3, size, size)``."""
+        (full_w, full_h), (top, left, h, w) = plan
+        sx, sy = decoded.width / full_w, decoded.height / full_h
+        top, left = min(round(top * sy), decoded.height - 1), min(round(left * sx), decoded.width - 1)
+        h, w = max(1, min(round(h * sy), decoded.height - top)), max(1, min(round(w * sx), decoded.width - left))
+        region = image_tensor(decoded.crop((left, top, left + w, top + h)))  # only the crop leaves Pillow
+        out = v2.functional.resize(region, [self.size] * 2, antialias=True)
+        return out.flip(-1) if self.flip and bool(torch.rand(1) < 0.5) else out
+
+    def load(self, source, max_pixels: int = MAX_PIXELS) -> Tensor:
+        """The training square of the image file (or file object) ``source``."""
+        return self.finish(*self.decode(open_image(source, max_pixels), source))
 
     def __call__(self, img: Image.Image) -> Tensor:
-        full = img.size
-        return self.finish(img, full, self.draw(*full))
+        return self.finish(img, (img.size, self.draw(*img.size)))
 
 
 @dataclass(frozen=True)
@@ -145,10 +156,9 @@ class Geometry:
     def scored_size(self) -> int:
         return self.eval_size or self.size
 
-    def train_transform(self) -> v2.Compose | RandomCropFirst:
-        """PIL RGB -> uint8 ``(3, size, size)``; for ``crop``, a ``RandomCropFirst`` that can also decode a file
-        itself (``load``) at the scale its crop needs."""
-        if self.kind == "crop":
+    def train_transform(self) -> DecodeThen | RandomCropFirst:
+        """File or PIL RGB -> uint8 ``(3, size, size)`` (``load`` reads a file at the scale the transform needs)."""
+        if self.kind == "crop":  # the crop drawn first decides the scale
             return RandomCropFirst(self.size, self.min_scale, self.flip)
         steps: list = [ToTensor()]
         if self.kind == "squash":
@@ -160,22 +170,20 @@ class Geometry:
             steps.append(Letterbox(self.size))
         if self.flip:
             steps.append(v2.RandomHorizontalFlip())
-        return v2.Compose(steps)
+        side = max(self.load_size or self.size, self.size) if self.kind == "squash" else self.size
+        return DecodeThen(v2.Compose(steps), side)
 
-    def eval_transform(self, size: int | None = None) -> v2.Compose:
-        """Deterministic: the square scored at ``size`` (default ``eval_size``)."""
+    def eval_transform(self, size: int | None = None) -> DecodeThen:
+        """Deterministic: the square scored at ``size`` (default ``eval_size``); its photos decoded keeping at
+        least ``size`` pixels of their short side."""
         size = size or self.scored_size
         if self.kind == "crop":
-            return v2.Compose([ToTensor(), v2.Resize(size, antialias=True), v2.CenterCrop(size)])
-        if self.kind == "squash":
-            return v2.Compose([ToTensor(), v2.Resize((size, size), antialias=True)])
-        return v2.Compose([ToTensor(), Letterbox(size)])
-
-    def train_decode_side(self) -> int:
-        """The short side a photo must keep when decoded at reduced scale for training (see ``load_rgb``)."""
-        if self.kind == "crop":  # the smallest random crop (area min_scale) still gets size pixels
-            return math.ceil(self.size / math.sqrt(self.min_scale))
-        return max(self.load_size or self.size, self.size) if self.kind == "squash" else self.size
+            steps = [ToTensor(), v2.Resize(size, antialias=True), v2.CenterCrop(size)]
+        elif self.kind == "squash":
+            steps = [ToTensor(), v2.Resize((size, size), antialias=True)]
+        else:
+            steps = [ToTensor(), Letterbox(size)]
+        return DecodeThen(v2.Compose(steps), size)
 
     def describe(self, size: int | None = None) -> str:
         """What the evaluation transform does, for people (metrics.md, metrics.json)."""

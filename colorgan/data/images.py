@@ -110,3 +110,28 @@ def image_tensor(img: Image.Image) -> torch.Tensor:
         warnings.simplefilter("ignore", UserWarning)
         flat = torch.frombuffer(img.tobytes(), dtype=torch.uint8)
     return flat.view(img.height, img.width, len(img.getbands())).permute(2, 0, 1)
+
+
+class DecodeThen:
+    """A transform of decoded photos, with the read it needs: ``load(source)`` decodes the file (or file object)
+    keeping at least ``min_side`` pixels of its short side (``load_rgb``: a JPEG at reduced scale when the
+    transform keeps no more), then transforms it; called on a decoded image, it transforms that.
+
+    ``decode`` and ``finish`` are ``load``'s two halves (the data benchmark times them apart), as in
+    ``geometry.RandomCropFirst``, whose crop, drawn before the decode, decides the scale itself."""
+
+    def __init__(self, transform, min_side: int | None = None):
+        self.transform, self.min_side = transform, min_side
+
+    def decode(self, img: Image.Image, source: object = "") -> tuple[Image.Image, None]:
+        """An opened image (``open_image``) decoded; nothing to hand on to ``finish``."""
+        return decode_rgb(img, self.min_side, source), None
+
+    def finish(self, decoded: Image.Image, plan: None = None):
+        return self.transform(decoded)
+
+    def load(self, source, max_pixels: int = MAX_PIXELS):
+        return self.finish(*self.decode(open_image(source, max_pixels), source))
+
+    def __call__(self, img: Image.Image):
+        return self.transform(img)

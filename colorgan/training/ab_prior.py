@@ -52,7 +52,7 @@ def count_pixels(
     """Pixels per bin over ``files`` (one pass): ``(Q,)`` float64."""
     if not files:
         return torch.zeros(bins.shape[0], dtype=torch.float64)
-    dataset = ImageFileDataset(files, val_transform(image_size), min_side=image_size, substitute_unreadable=True)
+    dataset = ImageFileDataset(files, val_transform(image_size), substitute_unreadable=True)  # reads at its scale
     loader = DataLoader(dataset, batch_size=batch_size, num_workers=num_workers, shuffle=False)
     batches = (batch["rgb"] for batch in tqdm(loader, desc="ab prior", unit="batch", disable=len(loader) < 8))
     return count_batches(batches, bins)

@@ -16,7 +16,6 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from colorgan.data.datamodule import ColorizationDataModule
-from colorgan.data.datasets import load_transformed
 from colorgan.data.file_table import FileTable
 from colorgan.data.sampler import PADDING, ResumableSampler
 from colorgan.data.split import SPLITS, Split
@@ -29,12 +28,12 @@ litdata = import_extra("litdata", "streaming", "a prepared dataset (data=streami
 class DecodeItem:
     """A stored ``{"image": bytes, "path": str}`` -> ``{"rgb": uint8 (3, S, S), "path": str}``."""
 
-    def __init__(self, transform, min_side: int | None, max_pixels: int):
-        self.transform, self.min_side, self.max_pixels = transform, min_side, max_pixels
+    def __init__(self, transform, max_pixels: int):
+        self.transform, self.max_pixels = transform, max_pixels  # a transform of Geometry: it reads at its scale
 
     def __call__(self, item: dict) -> dict:
         try:
-            rgb = load_transformed(io.BytesIO(item["image"]), self.transform, self.min_side, self.max_pixels)
+            rgb = self.transform.load(io.BytesIO(item["image"]), self.max_pixels)
         except Exception as err:
             raise OSError(f"cannot decode the prepared image of {item['path']}: {err}") from err
         return {"rgb": rgb, "path": item["path"]}
@@ -103,7 +102,7 @@ class StreamingDataModule(ColorizationDataModule):
         if len(self.split.files("train")) == 0:
             return []  # Lightning: no batches for this split
         geometry = self.geometry  # as data=folder
-        decode = DecodeItem(geometry.train_transform(), geometry.train_decode_side(), self.limits["max_pixels"])
+        decode = DecodeItem(geometry.train_transform(), self.limits["max_pixels"])
         dataset = litdata.StreamingDataset(
             join(self.input_dir, "train"), shuffle=True, seed=self.shuffle_seed, drop_last=True, transform=decode,
             cache_dir=self.cache_dir, max_cache_size=self.max_cache_size,
@@ -119,7 +118,7 @@ class StreamingDataModule(ColorizationDataModule):
         stream = litdata.StreamingDataset(
             join(self.input_dir, split), cache_dir=self.cache_dir, max_cache_size=self.max_cache_size
         )
-        decode = DecodeItem(self.geometry.eval_transform(), self.geometry.scored_size, self.limits["max_pixels"])
+        decode = DecodeItem(self.geometry.eval_transform(), self.limits["max_pixels"])
         items = PreparedItems(stream, decode, len(self.split.files(split)))
         return self._loader(items, ResumableSampler(len(items), shuffle=False, even=False), train=False)
 

@@ -136,3 +136,11 @@ def test_a_real_photo_colorized_with_saturated_ab_keeps_its_lightness_and_hue():
     assert colourful.float().mean() > 0.5
     err = hue_error_deg(h, torch.atan2(ab_hat[:, 1], ab_hat[:, 0]))[colourful]
     assert torch.quantile(err, 0.99) < 3.0 and err.median() < 0.5
+
+
+def test_outside_share_counts_the_colours_gamut_mapping_changes():
+    """Four colours: inside, inside within the final clamp's tolerance (1.003), below 0, above 1.0044."""
+    from colorgan.color.gamut import outside_share
+
+    linear = torch.tensor([[0.5, 1.003, -0.01, 0.2], [0.5, 0.5, 0.5, 1.01], [0.5, 0.0, 0.5, 0.5]]).view(1, 3, 2, 2)
+    assert outside_share(linear) == 0.5

@@ -29,7 +29,7 @@ from colorgan.benchmarks.stages import (
     synthetic_photo,
 )
 from colorgan.color.chunks import for_chunks
-from colorgan.color.gamut import INSIDE_LINEAR
+from colorgan.color.gamut import outside_share
 from colorgan.color.lab import L_SCALE, lab_to_linear
 from colorgan.colorize import SAVE_OPTIONS, output_suffix, save_image
 from colorgan.data.images import load_rgb
@@ -45,12 +45,11 @@ from colorgan.training.checkpoint import load_colorizer
 from colorgan.training.step_cost import matmul_flops_per_s
 
 
-def outside_share(L: torch.Tensor, ab: torch.Tensor, ab_scale: float) -> float:
+def gamut_work(L: torch.Tensor, ab: torch.Tensor, ab_scale: float) -> float:
     """The share of the colours (normalized ``L``, ``ab``) outside sRGB, which gamut mapping works on, from
     every 4th row and column: an untrained net's saturated ab makes the Lab -> sRGB stage its slowest."""
     L, ab = L[..., ::4, ::4], ab[..., ::4, ::4]
-    linear = lab_to_linear(((L + 1.0) * L_SCALE).clamp(0.0, 100.0), ab * ab_scale)
-    return float(((linear < INSIDE_LINEAR[0]) | (linear > INSIDE_LINEAR[1])).any(dim=1).float().mean())
+    return outside_share(lab_to_linear(((L + 1.0) * L_SCALE).clamp(0.0, 100.0), ab * ab_scale))
 
 
 def pixel_stages(model, frames: torch.Tensor, size: int, bandwidth: float, matmul: float) -> list[Stage]:
@@ -77,7 +76,7 @@ def pixel_stages(model, frames: torch.Tensor, size: int, bandwidth: float, matmu
               px * 8 / bandwidth, "write 8 B per pixel"),
         Stage("Lab -> sRGB uint8, gamut mapped", best_seconds(lambda: compose_rgb(L, ab, model.ab_scale)),
               px * 15 / bandwidth,
-              f"read 12 B + write 3 B per pixel; {outside_share(L, ab, model.ab_scale):.0%} of colours outside sRGB"),
+              f"read 12 B + write 3 B per pixel; {gamut_work(L, ab, model.ab_scale):.0%} of colours outside sRGB"),
     ]  # fmt: skip
 
 

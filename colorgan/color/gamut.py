@@ -37,6 +37,11 @@ def _linear_of(L: Tensor, ab: Tensor) -> Tensor:
     return lab_to_linear(L.view(1, 1, -1, 1), ab.reshape(1, 2, -1, 1)).view(3, -1)
 
 
+def outside_share(linear: Tensor) -> float:
+    """The share of the colours of linear sRGB ``(B, 3, H, W)`` that gamut mapping changes (``INSIDE_LINEAR``)."""
+    return float((~_inside(linear, dim=1)).float().mean())
+
+
 def _bisect_scale(L: Tensor, ab: Tensor, high: Tensor, steps: int) -> Tensor:
     """The largest ``s`` in [0, high] (to high / 2**steps) with ``(L, s * ab)`` exactly inside sRGB (linear
     RGB in [0, 1]: nothing left for the final clamp to change); columns as in ``_linear_of``. The lower

@@ -7,9 +7,10 @@ from PIL import Image
 
 from colorgan.data import FolderDataModule, SampleDataModule
 from colorgan.data.datasets import ImageFileDataset
+from colorgan.data.geometry import Geometry
 from colorgan.data.images import load_rgb
 from colorgan.data.samples import sample_photos
-from colorgan.data.transforms import train_transform, val_transform
+from colorgan.data.transforms import val_transform
 from colorgan.data.walk import find_images
 from tests.conftest import photo
 
@@ -98,7 +99,7 @@ def test_cmyk_and_16bit_convert_to_the_right_values(mixed_folder):
 
 def test_transforms_give_uint8_squares_of_the_requested_size():
     img = Image.fromarray(photo("coffee"))  # 400 x 600
-    for transform in (train_transform(48), val_transform(48)):
+    for transform in (Geometry("crop", 48).train_transform(), val_transform(48)):
         out = transform(img)
         assert out.dtype == torch.uint8 and out.shape == (3, 48, 48)
     assert torch.equal(val_transform(48)(img), val_transform(48)(img))
@@ -106,7 +107,7 @@ def test_transforms_give_uint8_squares_of_the_requested_size():
 
 def test_small_images_are_upsampled_to_the_crop():
     tiny = Image.fromarray(photo("coffee", 8))
-    assert train_transform(32)(tiny).shape == (3, 32, 32)
+    assert Geometry("crop", 32).train_transform()(tiny).shape == (3, 32, 32)
 
 
 def test_dataset_names_the_file_it_cannot_read(tmp_path):
